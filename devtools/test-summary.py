@@ -1,0 +1,33 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Print one closing line 'N passed, N failed, N skipped' for a meson test run.
+
+usage: test-summary.py build/meson-logs/testlog.json SUITE
+Exit 1 when a test failed or no test ran."""
+import json
+import sys
+
+
+def main():
+    path, suite = sys.argv[1], sys.argv[2]
+    counts = {"passed": 0, "failed": 0, "skipped": 0}
+    with open(path) as f:
+        for line in f:
+            r = json.loads(line)
+            if not any(s.endswith(suite) for s in r.get("suite", [])):
+                continue
+            res = r.get("result")
+            if res == "OK":
+                counts["passed"] += 1
+            elif res == "SKIP":
+                counts["skipped"] += 1
+            else:
+                counts["failed"] += 1
+    print(f"{suite}: {counts['passed']} passed, {counts['failed']} failed, "
+          f"{counts['skipped']} skipped")
+    ran = counts["passed"] + counts["failed"]
+    sys.exit(1 if counts["failed"] or ran == 0 else 0)
+
+
+if __name__ == "__main__":
+    main()
