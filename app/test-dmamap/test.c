@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <dev_driver.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
@@ -52,6 +53,21 @@ find_command(const char *name)
 		if (strcmp(t->command, name) == 0)
 			return t;
 	return NULL;
+}
+
+struct rte_device *
+test_device(const char *name)
+{
+	static struct rte_device devices[16];
+	static char names[16][64];
+	static unsigned int next;
+	unsigned int i = next++ % RTE_DIM(devices);
+
+	snprintf(names[i], sizeof(names[i]), "%s", name);
+	memset(&devices[i], 0, sizeof(devices[i]));
+	devices[i].name = names[i];
+	devices[i].numa_node = SOCKET_ID_ANY;
+	return &devices[i];
 }
 
 uint64_t

@@ -135,6 +135,11 @@ int test_run_secondary(const char *test);
 void perf_report(const char *test, const char *metric, double value,
 		const char *unit);
 
+/* A device of no bus, to attach DMA contexts to in tests. The name is
+ * copied; up to 16 such devices exist at once.
+ */
+struct rte_device *test_device(const char *name);
+
 /* Monotonic nanoseconds. */
 uint64_t test_now_ns(void);
 

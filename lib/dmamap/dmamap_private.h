@@ -17,6 +17,7 @@
  *   dmamap_telemetry.c
  */
 
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -112,6 +113,8 @@ int dmamap_domain_flush_range(struct rte_dmamap_domain *dom, rte_iova_t iova,
 bool dmamap_domain_is_lazy(const struct rte_dmamap_domain *dom);
 rte_iova_t dmamap_domain_aperture_start(const struct rte_dmamap_domain *dom);
 rte_iova_t dmamap_domain_aperture_last(const struct rte_dmamap_domain *dom);
+/* Cache operations registered under name in this process, or NULL. */
+const struct rte_dmamap_cache_ops *dmamap_cache_ops_find(const char *name);
 /* Devices attached: destroy refuses a domain in use. */
 void dmamap_domain_get(struct rte_dmamap_domain *dom);
 void dmamap_domain_put(struct rte_dmamap_domain *dom);
@@ -254,6 +257,20 @@ int dmamap_debug_walk(struct dmamap_debug *dbg,
  * Devices (rte_dmamap.c).
  */
 
+/* A coherent or non-coherent allocation of a device. */
+struct dmamap_alloc {
+	void *va;
+	rte_iova_t iova;        /* device address */
+	size_t size;            /* as the caller gave it */
+	bool coherent;
+	bool in_domain;         /* mapped into the device's domain */
+	enum rte_dmamap_dir dir;
+	const struct rte_memzone *mz;   /* EAL memory, or */
+	struct dmamap_lowmem *lowmem;   /* memory placed under the mask */
+};
+
+#define DMAMAP_ALLOCS_MAX 256
+
 /* Shared state of one attached device, in the "dmamap_devs" memzone. */
 struct dmamap_dev {
 	char name[64];
@@ -270,6 +287,9 @@ struct dmamap_dev {
 	struct rte_dmamap_domain *domain;
 	struct dmamap_bounce_pool *bounce;
 	struct dmamap_debug *debug;
+	rte_spinlock_t alloc_lock;
+	uint32_t alloc_seq;
+	struct dmamap_alloc allocs[DMAMAP_ALLOCS_MAX];
 	struct rte_dmamap_lcore_stats stats[RTE_MAX_LCORE + 1];
 };
 
@@ -284,6 +304,9 @@ void dmamap_dev_count(struct dmamap_dev *dev, size_t field_offset, uint64_t n);
  */
 void dmamap_dev_cache_sync(struct dmamap_dev *dev, void *va, rte_iova_t iova,
 		size_t len, enum rte_dmamap_dir dir, bool for_cpu);
+
+/* Free every allocation of a device at detach (dmamap_alloc.c). */
+void dmamap_alloc_release(struct dmamap_dev *dev);
 
 /* Telemetry (dmamap_telemetry.c) reads devices through the public API. */
 

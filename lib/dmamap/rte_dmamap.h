@@ -47,6 +47,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <rte_bitops.h>
 #include <rte_common.h>
 #include <rte_compat.h>
 
@@ -287,8 +288,11 @@ int rte_dmamap_extmem_unregister(void *va, size_t len);
 struct rte_dmamap_sge {
 	void *va;          /**< In: CPU address of the segment. */
 	uint32_t len;      /**< In: length of the segment. */
-	uint32_t dma_len;  /**< Out: DMA length; 0 for segments merged before. */
-	rte_iova_t iova;     /**< Out: device address of the DMA segment. */
+	/** Out: length of the DMA segment this segment starts; 0 when the
+	 * segment was merged into the one before.
+	 */
+	uint32_t dma_len;
+	rte_iova_t iova;     /**< Out: device address of this segment. */
 };
 
 /**

@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <rte_bitops.h>
 #include <rte_common.h>
 
 #ifdef __cplusplus
@@ -186,6 +187,17 @@ int rte_dmamap_domain_stats_get(struct rte_dmamap_domain *dom,
 rte_iova_t rte_dmamap_domain_translate(struct rte_dmamap_domain *dom,
 		rte_iova_t iova);
 
+/**
+ * Mirror all EAL memory in a domain at IOVA = EAL IOVA, as EAL maps its
+ * memory into VFIO: one backend map per IOVA-contiguous run and one flush,
+ * then hotplugged memory is linked and freed memory unlinked from the memory
+ * event callback, one batch per event.
+ *
+ * @return
+ *   0, or -EINVAL, -EEXIST (already mirrored), -EIO, -ENOSPC.
+ */
+int rte_dmamap_domain_mirror_eal(struct rte_dmamap_domain *dom);
+
 /*
  * Cache maintenance for non-coherent devices.
  */
@@ -201,6 +213,13 @@ struct rte_dmamap_cache_ops {
 			size_t len, int dir);
 	void (*for_cpu)(int16_t dev_id, void *va, rte_iova_t iova,
 			size_t len, int dir);
+	/**
+	 * Make [va, va + len) coherent for the device (uncached = true), as
+	 * the kernel remaps coherent allocations uncached for a non-coherent
+	 * device, or undo it at free. May be NULL.
+	 */
+	void (*set_uncached)(int16_t dev_id, void *va, rte_iova_t iova,
+			size_t len, bool uncached);
 };
 
 /**
