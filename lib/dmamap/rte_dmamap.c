@@ -128,6 +128,27 @@ dmamap_fp_clear(int16_t dev_id)
 	dmamap_dev_cache_ops[dev_id] = NULL;
 }
 
+/* Map what the primary placed for the device in this process, then fill
+ * the fast-path object.
+ */
+static int
+dmamap_secondary_setup(struct dmamap_dev *dev)
+{
+	char name[RTE_MEMZONE_NAMESIZE];
+
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY && dev->bounce != NULL) {
+		snprintf(name, sizeof(name), "dmamap_bnc%d", dev->dev_id);
+		if (dmamap_bounce_lookup(name) != dev->bounce) {
+			DMAMAP_LOG(ERR, "%s: cannot map the bounce pool in this process",
+				dev->name);
+			rte_errno = ENOMEM;
+			return -ENOMEM;
+		}
+	}
+	dmamap_fp_setup(dev);
+	return 0;
+}
+
 struct dmamap_dev *
 dmamap_dev_get(int16_t dev_id)
 {
@@ -140,8 +161,9 @@ dmamap_dev_get(int16_t dev_id)
 	}
 	dev = &dmamap_shared->devs[dev_id];
 	/* A secondary process meets the device here first. */
-	if (rte_dmamap_fp_objs[dev_id].stats != dev->stats)
-		dmamap_fp_setup(dev);
+	if (rte_dmamap_fp_objs[dev_id].stats != dev->stats &&
+			dmamap_secondary_setup(dev) < 0)
+		return NULL;
 	return dev;
 }
 
