@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The rte_dmamap authors
+ */
+
+#ifndef RTE_DMAMAP_HEAP_H
+#define RTE_DMAMAP_HEAP_H
+
+/**
+ * @file
+ *
+ * A PA=VA hugepage heap: hugepages mapped at the virtual address equal to
+ * their physical address (identity), or at one constant offset from it
+ * (VA = PA + K), and added to a named DPDK malloc heap, so rte_malloc,
+ * memzones and mempools on it work as usual. In IOVA-PA mode the IOVA of its
+ * memory is its VA (identity) or VA - K, so the direct path needs no table
+ * lookup: one range compare.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** How the heap places pages. */
+enum rte_dmamap_heap_mode {
+	RTE_DMAMAP_HEAP_IDENTITY = 0, /**< VA == PA for every page. */
+	RTE_DMAMAP_HEAP_OFFSET,       /**< VA == PA + K for every page. */
+};
+
+/** What a heap is. */
+struct rte_dmamap_heap_info {
+	char name[32];                 /**< Malloc heap name. */
+	int socket_id;                 /**< Socket id of the malloc heap. */
+	enum rte_dmamap_heap_mode mode; /**< Identity or offset. */
+	uint64_t offset;               /**< K: VA - PA (0 for identity). */
+	size_t page_size;              /**< Hugepage size used. */
+	size_t size;                   /**< Bytes of memory in the heap. */
+	uintptr_t va_start;            /**< Lowest VA of the heap's memory. */
+	uintptr_t va_end;              /**< One past the highest VA. */
+};
+
+/**
+ * Create the heap (primary process) with size bytes of hugepages.
+ *
+ * @param name
+ *   Malloc heap name (rte_malloc_heap_create()).
+ * @param size
+ *   Bytes, a multiple of the page size.
+ * @return
+ *   0, or -EINVAL, -EEXIST, -ENOMEM (no hugepages, no hugetlbfs mount,
+ *   address space exhausted), -EPERM (physical addresses hidden),
+ *   -E_RTE_SECONDARY. Nothing stays mapped on error.
+ */
+int rte_dmamap_heap_create(const char *name, size_t size);
+
+/**
+ * Add size bytes of hugepages to the heap, placed as the heap places them.
+ *
+ * @return
+ *   0, or -EINVAL, -ENOENT (no heap), -ENOMEM.
+ */
+int rte_dmamap_heap_grow(size_t size);
+
+/**
+ * Remove free memory from the heap: chunks added by rte_dmamap_heap_grow()
+ * that nothing is allocated from, newest first, up to size bytes.
+ *
+ * @return
+ *   Bytes removed (>= 0), or -ENOENT (no heap).
+ */
+long rte_dmamap_heap_shrink(size_t size);
+
+/**
+ * Attach a secondary process to the heap: map the same pages at the same
+ * addresses.
+ *
+ * @return
+ *   0, or -ENOENT (no heap), -EBUSY (an address is taken in this process;
+ *   logged with the address).
+ */
+int rte_dmamap_heap_attach(void);
+
+/**
+ * Destroy the heap; it must be empty.
+ *
+ * @return
+ *   0, or -ENOENT, -EBUSY (memory still allocated).
+ */
+int rte_dmamap_heap_destroy(void);
+
+/**
+ * Describe the heap.
+ *
+ * @return
+ *   0, or -ENOENT (no heap), -EINVAL (NULL info).
+ */
+int rte_dmamap_heap_info_get(struct rte_dmamap_heap_info *info);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RTE_DMAMAP_HEAP_H */
