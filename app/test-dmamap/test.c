@@ -7,6 +7,7 @@
  * RTE>> prompt, as dpdk-test does.
  */
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +17,11 @@
 #include <unistd.h>
 
 #include <dev_driver.h>
+#include <rte_dmamap.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <rte_memory.h>
 
 #include "test.h"
 
@@ -53,6 +56,27 @@ find_command(const char *name)
 		if (strcmp(t->command, name) == 0)
 			return t;
 	return NULL;
+}
+
+int
+test_attach_short_mask(const char *name, size_t bounce_size, unsigned int *bits)
+{
+	struct rte_dmamap_conf conf = {
+		.bounce_size = bounce_size,
+		.socket_id = SOCKET_ID_ANY,
+	};
+	int id = -ENOMEM;
+
+	for (conf.mask_bits = 32; conf.mask_bits <= 40; conf.mask_bits++) {
+		id = rte_dmamap_attach(test_device(name), &conf);
+		if (id != -ENOMEM)
+			break;
+		printf("no bounce pool under a %u-bit mask on this machine\n",
+			conf.mask_bits);
+	}
+	if (bits != NULL)
+		*bits = conf.mask_bits;
+	return id;
 }
 
 struct rte_device *
@@ -262,8 +286,12 @@ main(int argc, char **argv)
 	const char *test = getenv("DPDK_TEST");
 	int ret;
 
+	/* rte_eal_init() reorders argv: keep the original for secondaries. */
 	saved_argc = argc;
-	saved_argv = argv;
+	saved_argv = calloc(argc + 1, sizeof(*saved_argv));
+	if (saved_argv == NULL)
+		return 1;
+	memcpy(saved_argv, argv, argc * sizeof(*argv));
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
 		printf("EAL initialisation failed: %s\n", rte_strerror(rte_errno));

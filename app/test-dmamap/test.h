@@ -12,6 +12,7 @@
  * TEST_FAILED or TEST_SKIPPED (77, meson's skip code).
  */
 
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/queue.h>
@@ -139,6 +140,14 @@ void perf_report(const char *test, const char *metric, double value,
  * copied; up to 16 such devices exist at once.
  */
 struct rte_device *test_device(const char *name);
+
+/* Attach a device with the shortest mask, from 32 bits up, under which a
+ * bounce pool of bounce_size bytes can be placed here (in IOVA-PA mode that
+ * needs hugepages with low physical addresses). Returns the dmamap id or a
+ * negative errno; *bits gets the mask width.
+ */
+int test_attach_short_mask(const char *name, size_t bounce_size,
+		unsigned int *bits);
 
 /* Monotonic nanoseconds. */
 uint64_t test_now_ns(void);

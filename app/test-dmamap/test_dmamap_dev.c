@@ -124,6 +124,21 @@ test_attach_all_slots(void)
 }
 
 static int
+test_attach_refused_without_bounce_pool(void)
+{
+	struct rte_dmamap_conf conf = conf_of(12);
+
+	/* Nothing can be placed under a 4 KiB mask. */
+	TEST_ASSERT_EQUAL(rte_dmamap_attach(test_device("dev_12bit"), &conf), -ENOMEM,
+		"12-bit device without a possible bounce pool");
+	TEST_ASSERT_EQUAL(rte_dmamap_count(), 0, "a refused attach left a context");
+	conf.flags = RTE_DMAMAP_F_NO_BOUNCE;
+	dev_id = rte_dmamap_attach(test_device("dev_12bit"), &conf);
+	TEST_ASSERT(dev_id >= 0, "12-bit device that does without bounce: %d", dev_id);
+	return TEST_SUCCESS;
+}
+
+static int
 test_bad_ids(void)
 {
 	struct rte_dmamap_stats stats;
@@ -181,6 +196,7 @@ static struct unit_test_suite dev_suite = {
 		TEST_CASE_ST(NULL, detach_all, test_attach_bad_config),
 		TEST_CASE_ST(NULL, detach_all, test_attach_twice),
 		TEST_CASE_ST(NULL, detach_all, test_attach_all_slots),
+		TEST_CASE_ST(NULL, detach_all, test_attach_refused_without_bounce_pool),
 		TEST_CASE_ST(NULL, detach_all, test_bad_ids),
 		TEST_CASE_ST(NULL, detach_all, test_stats_count_and_reset),
 		TEST_CASES_END()

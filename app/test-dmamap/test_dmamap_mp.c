@@ -29,6 +29,8 @@ struct mp_shared {
 	rte_iova_t bounce_iova; /* a live bounce mapping of buf for dev32 */
 };
 
+static rte_iova_t short_mask;
+
 static int
 mp_attach(const char *name, unsigned int bits)
 {
@@ -90,12 +92,12 @@ mp_primary(struct mp_shared *sh, int16_t id64, int16_t id32)
 	sh->buf_iova = rte_dmamap_map_single(id64, sh->buf, MP_LEN,
 		RTE_DMAMAP_TO_DEVICE);
 	TEST_ASSERT_EQUAL(sh->buf_iova, rte_mem_virt2iova(sh->buf), "direct map");
-	if (sh->buf_iova + MP_LEN - 1 > UINT32_MAX) {
+	if (sh->buf_iova + MP_LEN - 1 > short_mask) {
 		sh->bounce_iova = rte_dmamap_map_single(id32, sh->buf, MP_LEN,
 			RTE_DMAMAP_BIDIRECTIONAL);
 		TEST_ASSERT_NOT_EQUAL(sh->bounce_iova, RTE_BAD_IOVA, "bounce map");
 	} else {
-		printf("buffer under 4 GiB: no bounce case\n");
+		printf("buffer under the short mask: no bounce case\n");
 	}
 	ret = test_run_secondary("dmamap_mp_secondary_autotest");
 	TEST_ASSERT_EQUAL(ret, 0, "secondary process failed");
@@ -110,10 +112,13 @@ test_dmamap_mp(void)
 {
 	const struct rte_memzone *mz, *buf_mz;
 	int16_t id64, id32;
+	unsigned int bits;
 	int ret;
 
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
 		TEST_SKIP("the primary part");
+	if (!rte_eal_has_hugepages())
+		TEST_SKIP("no secondary process without hugepages (--no-huge)");
 	mz = rte_memzone_reserve(MP_MZ, sizeof(struct mp_shared), SOCKET_ID_ANY, 0);
 	buf_mz = rte_memzone_reserve_aligned("dmamap_mp_buf", MP_LEN, SOCKET_ID_ANY,
 		RTE_MEMZONE_IOVA_CONTIG, 4096);
@@ -121,7 +126,8 @@ test_dmamap_mp(void)
 	memset(mz->addr, 0, sizeof(struct mp_shared));
 	((struct mp_shared *)mz->addr)->buf = buf_mz->addr;
 	id64 = mp_attach("mp64", 64);
-	id32 = mp_attach("mp32", 32);
+	id32 = test_attach_short_mask("mp32", 256 << 10, &bits);
+	short_mask = (UINT64_C(1) << bits) - 1;
 	TEST_ASSERT(id64 >= 0 && id32 >= 0, "attach: %d %d", id64, id32);
 	ret = mp_primary(mz->addr, id64, id32);
 	rte_dmamap_detach(id64);

@@ -17,6 +17,10 @@
 #define BUF_SIZE 8192
 
 static int16_t dev64 = -1, dev32 = -1;
+/* The device with a short mask: 32 bits, or as few above as this machine
+ * can place a bounce pool under (IOVA-PA mode needs low physical pages).
+ */
+static rte_iova_t short_mask;
 static const struct rte_memzone *buf_mz;
 static uint8_t *buf;
 
@@ -33,15 +37,49 @@ attach(const char *name, unsigned int bits, uint32_t flags, size_t bounce_size)
 	return rte_dmamap_attach(test_device(name), &conf);
 }
 
+/*
+ * The test buffer: IOVA-contiguous (so the direct path serves it in IOVA-PA
+ * mode too) and, where this machine has such memory, beyond the short mask,
+ * so the short-mask device must bounce it. In IOVA-PA mode that depends on
+ * where the hugepages are: try a few and keep the highest.
+ */
+static const struct rte_memzone *
+reserve_above(rte_iova_t mask)
+{
+	const struct rte_memzone *mz[32], *best = NULL;
+	char name[32];
+	unsigned int i, n;
+
+	for (n = 0; n < RTE_DIM(mz); n++) {
+		snprintf(name, sizeof(name), "stream_buf%u", n);
+		mz[n] = rte_memzone_reserve_aligned(name, 2 << 20, SOCKET_ID_ANY,
+			RTE_MEMZONE_IOVA_CONTIG | RTE_MEMZONE_2MB, 2 << 20);
+		if (mz[n] == NULL)
+			mz[n] = rte_memzone_reserve_aligned(name, BUF_SIZE,
+				SOCKET_ID_ANY, RTE_MEMZONE_IOVA_CONTIG, 4096);
+		if (mz[n] == NULL)
+			break;
+		if (best == NULL || mz[n]->iova > best->iova)
+			best = mz[n];
+		if (best->iova > mask)
+			break;
+	}
+	for (i = 0; i < n && i < RTE_DIM(mz); i++)
+		if (mz[i] != best)
+			rte_memzone_free(mz[i]);
+	return best;
+}
+
 static int
 stream_setup(void)
 {
-	/* IOVA-contiguous, so the direct path serves it in IOVA-PA mode too. */
-	buf_mz = rte_memzone_reserve_aligned("stream_buf", BUF_SIZE, SOCKET_ID_ANY,
-		RTE_MEMZONE_IOVA_CONTIG, 4096);
-	buf = buf_mz != NULL ? buf_mz->addr : NULL;
+	unsigned int short_bits;
+
 	dev64 = attach("stream64", 64, 0, 0);
-	dev32 = attach("stream32", 32, 0, 256 << 10);
+	dev32 = test_attach_short_mask("stream32", 256 << 10, &short_bits);
+	short_mask = (UINT64_C(1) << short_bits) - 1;
+	buf_mz = reserve_above(short_mask);
+	buf = buf_mz != NULL ? buf_mz->addr : NULL;
 	if (buf == NULL || dev64 < 0 || dev32 < 0) {
 		printf("setup: buf %p dev64 %d dev32 %d\n", buf, dev64, dev32);
 		return TEST_FAILED;
@@ -112,11 +150,12 @@ device_view(rte_iova_t iova)
 }
 
 static int
-skip_unless_beyond_32bit(void)
+skip_unless_beyond_short_mask(void)
 {
-	if (rte_mem_virt2iova(buf) + BUF_SIZE <= UINT32_MAX) {
-		printf("buffer IOVA 0x%" PRIx64 " is under 4 GiB: a 32-bit device "
-			"reaches it directly\n", rte_mem_virt2iova(buf));
+	if (rte_mem_virt2iova(buf) + BUF_SIZE <= short_mask) {
+		printf("buffer IOVA 0x%" PRIx64 " is under the short mask 0x%"
+			PRIx64 ": reached directly\n", rte_mem_virt2iova(buf),
+			short_mask);
 		return TEST_SKIPPED;
 	}
 	return TEST_SUCCESS;
@@ -127,12 +166,12 @@ test_bounce_to_device(void)
 {
 	rte_iova_t iova;
 
-	if (skip_unless_beyond_32bit() != TEST_SUCCESS)
+	if (skip_unless_beyond_short_mask() != TEST_SUCCESS)
 		TEST_SKIP("no memory beyond the mask");
 	memset(buf, 0xaa, 2048);
 	iova = rte_dmamap_map_single(dev32, buf, 2048, RTE_DMAMAP_TO_DEVICE);
 	TEST_ASSERT_NOT_EQUAL(iova, RTE_BAD_IOVA, "map: %s", rte_strerror(rte_errno));
-	TEST_ASSERT(iova + 2047 <= UINT32_MAX, "IOVA 0x%" PRIx64 " beyond mask", iova);
+	TEST_ASSERT(iova + 2047 <= short_mask, "IOVA 0x%" PRIx64 " beyond mask", iova);
 	TEST_ASSERT_EQUAL(device_view(iova)[100], 0xaa, "map copies in");
 	memset(buf, 0xbb, 2048);
 	TEST_ASSERT_EQUAL(device_view(iova)[100], 0xaa, "device sees CPU write early");
@@ -151,7 +190,7 @@ test_bounce_from_device(void)
 	struct rte_dmamap_stats stats;
 	rte_iova_t iova;
 
-	if (skip_unless_beyond_32bit() != TEST_SUCCESS)
+	if (skip_unless_beyond_short_mask() != TEST_SUCCESS)
 		TEST_SKIP("no memory beyond the mask");
 	rte_dmamap_stats_reset(dev32);
 	memset(buf, 0, 4096);
@@ -178,7 +217,7 @@ test_bounce_exhaustion(void)
 	rte_iova_t iova[256];
 	unsigned int n, i;
 
-	if (skip_unless_beyond_32bit() != TEST_SUCCESS)
+	if (skip_unless_beyond_short_mask() != TEST_SUCCESS)
 		TEST_SKIP("no memory beyond the mask");
 	for (n = 0; n < RTE_DIM(iova); n++) {
 		iova[n] = rte_dmamap_map_single(dev32, buf, 2048, RTE_DMAMAP_TO_DEVICE);
@@ -266,7 +305,7 @@ test_sg_bounce_rolls_back(void)
 	struct rte_dmamap_info info;
 	unsigned int i;
 
-	if (skip_unless_beyond_32bit() != TEST_SUCCESS)
+	if (skip_unless_beyond_short_mask() != TEST_SUCCESS)
 		TEST_SKIP("no memory beyond the mask");
 	TEST_ASSERT_SUCCESS(rte_dmamap_info_get(dev32, &info), "info");
 	/* 64 x 8 KiB = 512 KiB: more than the 256 KiB pool. */
