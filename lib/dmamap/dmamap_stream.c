@@ -284,6 +284,7 @@ static int
 dmamap_unmap_dispatch(struct dmamap_dev *dev, rte_iova_t iova, size_t len,
 		enum rte_dmamap_dir dir)
 {
+	bool noncoherent = dev->flags & RTE_DMAMAP_F_NONCOHERENT;
 	void *va;
 
 	if (dev->bounce != NULL && iova - dmamap_bounce_pool_iova(dev->bounce) <
@@ -293,13 +294,13 @@ dmamap_unmap_dispatch(struct dmamap_dev *dev, rte_iova_t iova, size_t len,
 		return dmamap_bounce_unmap(dev->bounce, iova, len, dir);
 	}
 	if (dmamap_direct_capable(dev, iova, len)) {
-		va = rte_dmamap_iova2virt(iova);
+		va = noncoherent ? rte_dmamap_iova2virt(iova) : NULL;
 		if (va != NULL)
 			dmamap_dev_cache_sync(dev, va, iova, len, dir, true);
 		return 0;
 	}
 	if (dmamap_uses_domain(dev)) {
-		va = dmamap_dev_iova_to_va(dev, iova);
+		va = noncoherent ? dmamap_dev_iova_to_va(dev, iova) : NULL;
 		if (va != NULL)
 			dmamap_dev_cache_sync(dev, va, iova, len, dir, true);
 		return dmamap_unmap_domain(dev, iova, len);
@@ -569,10 +570,17 @@ static int
 dmamap_sg_map_each(struct dmamap_dev *dev, struct rte_dmamap_sge *sg,
 		unsigned int nents, enum rte_dmamap_dir dir)
 {
+	const struct rte_dmamap_fp_object *fp = &rte_dmamap_fp_objs[dev->dev_id];
 	enum dmamap_path path;
 	unsigned int i;
 
 	for (i = 0; i < nents; i++) {
+		/* The inline direct path first: no lookup of the slow kind. */
+		if (fp->inline_direct) {
+			sg[i].iova = __rte_dmamap_direct_iova(fp, sg[i].va, sg[i].len);
+			if (sg[i].iova != RTE_BAD_IOVA)
+				continue;
+		}
 		sg[i].iova = dmamap_map_dispatch(dev, sg[i].va, sg[i].len, dir, &path);
 		if (sg[i].iova == RTE_BAD_IOVA) {
 			dmamap_sg_unmap_each(dev, sg, i, dir);
