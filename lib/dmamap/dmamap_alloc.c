@@ -248,6 +248,37 @@ dmamap_free_check(struct dmamap_dev *dev, const struct dmamap_alloc *a,
 	return 0;
 }
 
+/* Ask the debug checker first: it names the misuse. When it accepts a free
+ * the records then refuse, track the allocation again, so a refused free
+ * leaves both as they were.
+ */
+static int
+dmamap_free_debug(struct dmamap_dev *dev, size_t size, void *va, rte_iova_t iova,
+		bool coherent, enum rte_dmamap_dir dir)
+{
+	enum dmamap_debug_type type = coherent ? DMAMAP_DEBUG_COHERENT :
+		DMAMAP_DEBUG_NONCOHERENT;
+	struct dmamap_alloc *a = dmamap_alloc_find(dev, va);
+	unsigned int i;
+	int ret;
+
+	if (coherent)
+		dir = RTE_DMAMAP_BIDIRECTIONAL;
+	ret = dmamap_debug_unmap(dev->debug, iova, size, dir, type);
+	if (ret < 0) {
+		DMAMAP_COUNT(dev, debug_errors, 1);
+		return ret;
+	}
+	ret = dmamap_free_check(dev, a, size, va, iova, coherent);
+	if (ret == 0)
+		return 0;
+	for (i = 0; i < DMAMAP_ALLOCS_MAX; i++)
+		if (dev->allocs[i].va != NULL && dev->allocs[i].iova == iova)
+			dmamap_debug_map(dev->debug, dev->allocs[i].va, iova, size,
+				dir, type);
+	return ret;
+}
+
 static int
 dmamap_free(int16_t dev_id, size_t size, void *va, rte_iova_t iova, bool coherent,
 		enum rte_dmamap_dir dir)
@@ -258,18 +289,11 @@ dmamap_free(int16_t dev_id, size_t size, void *va, rte_iova_t iova, bool coheren
 
 	if (dev == NULL)
 		return -EINVAL;
-	if (dev->debug != NULL) {
-		ret = dmamap_debug_unmap(dev->debug, iova, size, coherent ?
-			RTE_DMAMAP_BIDIRECTIONAL : dir, coherent ?
-			DMAMAP_DEBUG_COHERENT : DMAMAP_DEBUG_NONCOHERENT);
-		if (ret < 0) {
-			DMAMAP_COUNT(dev, debug_errors, 1);
-			DMAMAP_COUNT(dev, errors, 1);
-			return ret;
-		}
-	}
 	a = dmamap_alloc_find(dev, va);
-	ret = dmamap_free_check(dev, a, size, va, iova, coherent);
+	if (dev->debug != NULL)
+		ret = dmamap_free_debug(dev, size, va, iova, coherent, dir);
+	else
+		ret = dmamap_free_check(dev, a, size, va, iova, coherent);
 	if (ret < 0) {
 		DMAMAP_COUNT(dev, errors, 1);
 		return ret;
