@@ -308,6 +308,13 @@ void dmamap_dev_cache_sync(struct dmamap_dev *dev, void *va, rte_iova_t iova,
 /* Free every allocation of a device at detach (dmamap_alloc.c). */
 void dmamap_alloc_release(struct dmamap_dev *dev);
 
+/* The PA=VA heap's VA range and VA - IOVA offset (dmamap_heap.c); -ENOENT
+ * when this process has no heap.
+ */
+int dmamap_heap_range(uintptr_t *va_start, uintptr_t *va_end, uint64_t *offset);
+/* Reload rte_dmamap_identity after the heap changed (rte_dmamap.c). */
+void dmamap_identity_refresh(void);
+
 /* Telemetry (dmamap_telemetry.c) reads devices through the public API. */
 
 #endif /* DMAMAP_PRIVATE_H */

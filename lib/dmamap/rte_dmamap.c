@@ -38,6 +38,7 @@ struct dmamap_shared {
 };
 
 struct rte_dmamap_fp_object rte_dmamap_fp_objs[RTE_DMAMAP_MAX_DEVS];
+struct rte_dmamap_identity rte_dmamap_identity;
 
 static struct dmamap_shared *dmamap_shared;
 /* Attach and detach run in the primary only; this orders them. */
@@ -585,4 +586,19 @@ rte_dmamap_debug_set_default(bool on)
 {
 	if (dmamap_shared_init() == 0)
 		dmamap_shared->debug_default = on;
+}
+
+void
+dmamap_identity_refresh(void)
+{
+	uintptr_t start, end;
+	uint64_t offset;
+
+	/* Readers may be mid-lookup: close the range before moving it. */
+	__atomic_store_n(&rte_dmamap_identity.len, 0, __ATOMIC_RELEASE);
+	if (dmamap_heap_range(&start, &end, &offset) < 0)
+		return;
+	rte_dmamap_identity.start = start;
+	rte_dmamap_identity.offset = offset;
+	__atomic_store_n(&rte_dmamap_identity.len, end - start, __ATOMIC_RELEASE);
 }

@@ -90,6 +90,21 @@ rte_dmamap_xlate_lookup(const struct rte_dmamap_xlate *t, uint64_t key)
 
 /**
  * @internal
+ * The PA=VA heap (rte_dmamap_heap.h): the IOVA of its memory is its VA minus
+ * offset (0 in identity mode), found by one range compare, no lookup. The
+ * heap owns the whole VA range, holes included, so nothing else lives there.
+ */
+struct rte_dmamap_identity {
+	uintptr_t start;  /**< First VA of the heap's range. */
+	uintptr_t len;    /**< Length of the range; 0 when there is no heap. */
+	uint64_t offset;  /**< VA - IOVA of the heap's memory. */
+};
+
+/** @internal The heap of this process. */
+extern struct rte_dmamap_identity rte_dmamap_identity;
+
+/**
+ * @internal
  * Counters one lcore updates without atomics. The slot RTE_MAX_LCORE serves
  * non-EAL threads and is updated atomically.
  */
@@ -170,6 +185,11 @@ __rte_dmamap_direct_iova(const struct rte_dmamap_fp_object *fp,
 
 	if (unlikely(last < first || (last >> RTE_DMAMAP_XLATE_KEY_BITS)))
 		return RTE_BAD_IOVA;
+	if (last - rte_dmamap_identity.start < rte_dmamap_identity.len &&
+			first >= rte_dmamap_identity.start) {
+		iova = first - rte_dmamap_identity.offset;
+		goto check_limit;
+	}
 	/* The common case: the buffer lies in one 2 MiB leaf, contiguous by
 	 * construction. Anything else checks that the last byte follows.
 	 */
@@ -186,6 +206,7 @@ __rte_dmamap_direct_iova(const struct rte_dmamap_fp_object *fp,
 				rte_dmamap_xlate_lookup(t, last) != iova + len - 1)
 			return RTE_BAD_IOVA;
 	}
+check_limit:
 	if (unlikely(iova + len - 1 > fp->direct_limit || iova + len - 1 < iova))
 		return RTE_BAD_IOVA;
 	return iova;
