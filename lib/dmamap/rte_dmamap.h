@@ -476,7 +476,8 @@ bool rte_dmamap_iova_try_alloc(int16_t dev_id, struct rte_dmamap_iova_state *sta
  *
  * @return
  *   0, or -EINVAL (range overrun, alignment rules), -ENOENT (memory unknown
- *   to the table), -EIO (backend failed; nothing of this call stays mapped).
+ *   to the table), -ENOSPC (the domain's mapping limit), -EIO (backend
+ *   failed; nothing of this call stays mapped).
  */
 int rte_dmamap_iova_link(int16_t dev_id, struct rte_dmamap_iova_state *state,
 		const void *va, size_t offset, size_t size, enum rte_dmamap_dir dir);
@@ -536,7 +537,9 @@ struct rte_dmamap_region {
  * object's device address is region->iova + (va - region->va).
  *
  * @return
- *   0, or -EINVAL, -ENOENT, -ENOSPC, -EIO; on failure nothing stays mapped.
+ *   0, or -EINVAL, -ENOENT, -ENOSPC, -ENOMEM, -ERANGE (no domain and the
+ *   memory is beyond the device's reach), -EIO; on failure nothing stays
+ *   mapped.
  */
 int rte_dmamap_mempool_map(int16_t dev_id, struct rte_mempool *mp,
 		enum rte_dmamap_dir dir, struct rte_dmamap_region *region);

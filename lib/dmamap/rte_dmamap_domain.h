@@ -27,7 +27,10 @@
  * rte_dmamap_domain_flush(), or when the IOVA space looks full).
  *
  * Error convention as rte_dmamap.h. Backend operations return 0 or a
- * negative errno.
+ * negative errno. The library calls them without holding a domain lock,
+ * from any lcore and process: a backend serializes what it must itself.
+ * An unmap covers whole earlier mappings (gaps between them allowed), never
+ * part of one.
  */
 
 #include <stdbool.h>
@@ -193,8 +196,11 @@ rte_iova_t rte_dmamap_domain_translate(struct rte_dmamap_domain *dom,
  * then hotplugged memory is linked and freed memory unlinked from the memory
  * event callback, one batch per event.
  *
+ * External memory is not mirrored, as EAL's own VFIO mapping does not.
+ *
  * @return
- *   0, or -EINVAL, -EEXIST (already mirrored), -EIO, -ENOSPC.
+ *   0, or -EINVAL (EAL memory lies inside the aperture), -EEXIST (already
+ *   mirrored), -EIO, -ENOSPC.
  */
 int rte_dmamap_domain_mirror_eal(struct rte_dmamap_domain *dom);
 
