@@ -14,6 +14,13 @@
  * memzones and mempools on it work as usual. In IOVA-PA mode the IOVA of its
  * memory is its VA (identity) or VA - K, so the direct path needs no table
  * lookup: one range compare.
+ *
+ * Identity placement needs the physical address range free in the process:
+ * EAL places its own memory from 4 GiB upward by default, which overlaps
+ * the RAM of most machines; start EAL with --base-virtaddr above the top of
+ * RAM (e.g. 0x4000000000) to get identity mode, otherwise the heap uses one
+ * offset. The heap reserves its whole VA range, holes between chunks
+ * included, so nothing else is ever mapped inside it.
  */
 
 #include <stdbool.h>
@@ -37,7 +44,7 @@ struct rte_dmamap_heap_info {
 	char name[32];                 /**< Malloc heap name. */
 	int socket_id;                 /**< Socket id of the malloc heap. */
 	enum rte_dmamap_heap_mode mode; /**< Identity or offset. */
-	uint64_t offset;               /**< K: VA - PA (0 for identity). */
+	uint64_t offset;               /**< K: VA - PA (0 for identity), in both IOVA modes. */
 	size_t page_size;              /**< Hugepage size used. */
 	size_t size;                   /**< Bytes of memory in the heap. */
 	uintptr_t va_start;            /**< Lowest VA of the heap's memory. */
@@ -62,7 +69,7 @@ int rte_dmamap_heap_create(const char *name, size_t size);
  * Add size bytes of hugepages to the heap, placed as the heap places them.
  *
  * @return
- *   0, or -EINVAL, -ENOENT (no heap), -ENOMEM.
+ *   0, or -EINVAL, -ENOENT (no heap), -ENOMEM, -E_RTE_SECONDARY.
  */
 int rte_dmamap_heap_grow(size_t size);
 
@@ -71,13 +78,14 @@ int rte_dmamap_heap_grow(size_t size);
  * that nothing is allocated from, newest first, up to size bytes.
  *
  * @return
- *   Bytes removed (>= 0), or -ENOENT (no heap).
+ *   Bytes removed (>= 0), or -ENOENT (no heap), -E_RTE_SECONDARY.
  */
 long rte_dmamap_heap_shrink(size_t size);
 
 /**
  * Attach a secondary process to the heap: map the same pages at the same
- * addresses.
+ * addresses. Call it again to follow the primary's grow and shrink. In the
+ * primary it returns 0 when the heap exists.
  *
  * @return
  *   0, or -ENOENT (no heap), -EBUSY (an address is taken in this process;
@@ -89,7 +97,7 @@ int rte_dmamap_heap_attach(void);
  * Destroy the heap; it must be empty.
  *
  * @return
- *   0, or -ENOENT, -EBUSY (memory still allocated).
+ *   0, or -ENOENT, -EBUSY (memory still allocated), -E_RTE_SECONDARY.
  */
 int rte_dmamap_heap_destroy(void);
 
@@ -97,7 +105,7 @@ int rte_dmamap_heap_destroy(void);
  * Describe the heap.
  *
  * @return
- *   0, or -ENOENT (no heap), -EINVAL (NULL info).
+ *   0, or -ENOENT (no heap, or a secondary not attached), -EINVAL (NULL info).
  */
 int rte_dmamap_heap_info_get(struct rte_dmamap_heap_info *info);
 
