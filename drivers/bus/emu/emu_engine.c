@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The rte_dmamap authors
+ */
+
+/*
+ * The DMA engine of emu devices: how a device model reaches memory by IOVA.
+ *
+ * An access is first resolved into host chunks, then copied, so a faulting
+ * access touches nothing. Resolution applies, in the order hardware does:
+ * the device's DMA mask (it cannot emit a wider address), then either the
+ * direct path (no IOMMU domain, or an IOVA in the bypass window) or the
+ * IOMMU (aperture, IOTLB, page walk, permission). Translated addresses are
+ * EAL IOVAs; the library's reverse table turns them into host addresses
+ * (the identity in IOVA-VA mode, physical to virtual in IOVA-PA mode) in a
+ * few loads, and refuses addresses that are no known memory.
+ *
+ * The IOMMU lock is held from resolution to the end of the copy, so an
+ * unmap and its flush never land in the middle of an access.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_errno.h>
+
+#include "emu_private.h"
+
+/* Chunks resolved on the stack; longer accesses allocate. */
+#define EMU_CHUNKS_STACK 16
+
+struct emu_chunk {
+	uint8_t *host;
+	size_t len;
+};
+
+struct emu_access {
+	struct emu_device *dev;
+	rte_iova_t iova;        /* the whole access, for the fault log */
+	size_t len;
+	uint32_t access;
+	struct emu_chunk *chunks;
+	unsigned int max;
+	unsigned int n;
+};
+
+static inline uint64_t
+emu_host_lookup(rte_iova_t target)
+{
+	uint64_t va = rte_dmamap_xlate_lookup(rte_dmamap_xlate_iova, target);
+	void *p;
+
+	if (likely(va != RTE_BAD_IOVA))
+		return va;
+	/* The library fills its tables on first use in each process. */
+	p = rte_dmamap_iova2virt(target);
+	return p == NULL ? RTE_BAD_IOVA : (uintptr_t)p;
+}
+
+/*
+ * Host address of EAL IOVA target and how many of the len bytes from there
+ * are contiguous in the host too; NULL when no memory is known there.
+ */
+static inline uint8_t *
+emu_target_host(rte_iova_t target, size_t len, size_t *contig)
+{
+	uint64_t va = emu_host_lookup(target), next;
+	size_t n;
+
+	if (va == RTE_BAD_IOVA || va == 0)
+		return NULL;
+	if (likely(len == 1 ||
+			emu_host_lookup(target + len - 1) == va + len - 1)) {
+		*contig = len;
+		return (uint8_t *)(uintptr_t)va;
+	}
+	/* The translation table is page grained: find where it breaks. */
+	n = EMU_PAGE_SIZE - (target & (EMU_PAGE_SIZE - 1));
+	while (n < len) {
+		next = emu_host_lookup(target + n);
+		if (next != va + n)
+			break;
+		n += EMU_PAGE_SIZE;
+	}
+	*contig = RTE_MIN(n, len);
+	return (uint8_t *)(uintptr_t)va;
+}
+
+static int
+emu_access_fault(struct emu_access *a, rte_iova_t at,
+		enum rte_bus_emu_fault_reason reason)
+{
+	emu_fault_record(a->dev->hw.shared, a->iova, a->len, a->access, at,
+		reason);
+	return -EFAULT;
+}
+
+/* Add a host chunk, merged with the previous one when they touch. */
+static inline int
+emu_access_add(struct emu_access *a, uint8_t *host, size_t len)
+{
+	struct emu_chunk *last = a->n > 0 ? &a->chunks[a->n - 1] : NULL;
+
+	if (last != NULL && last->host + last->len == host) {
+		last->len += len;
+		return 0;
+	}
+	if (a->n == a->max)
+		return -E2BIG;
+	a->chunks[a->n].host = host;
+	a->chunks[a->n].len = len;
+	a->n++;
+	return 0;
+}
+
+/* Resolve [iova, iova + len), all below the device's direct limit. */
+static int
+emu_resolve_direct(struct emu_access *a, rte_iova_t iova, size_t len)
+{
+	size_t contig;
+	uint8_t *host;
+	int ret;
+
+	while (len > 0) {
+		host = emu_target_host(iova, len, &contig);
+		if (host == NULL)
+			return emu_access_fault(a, iova, RTE_BUS_EMU_FAULT_NO_MEMORY);
+		ret = emu_access_add(a, host, contig);
+		if (ret < 0)
+			return ret;
+		iova += contig;
+		len -= contig;
+	}
+	return 0;
+}
+
+/* Resolve [iova, iova + len) through the IOMMU (its lock held). */
+static int
+emu_resolve_iommu(struct emu_access *a, rte_iova_t iova, size_t len)
+{
+	struct emu_iommu *mmu = a->dev->hw.iommu;
+	struct emu_xlate x;
+	size_t n, contig;
+	uint8_t *host;
+	int ret;
+
+	while (len > 0) {
+		if (!emu_iommu_xlate(mmu, iova, a->access, true, &x))
+			return emu_access_fault(a, iova, x.reason);
+		n = RTE_MIN(len, x.avail);
+		host = emu_target_host(x.target, n, &contig);
+		if (host == NULL)
+			return emu_access_fault(a, iova, RTE_BUS_EMU_FAULT_NO_MEMORY);
+		ret = emu_access_add(a, host, contig);
+		if (ret < 0)
+			return ret;
+		iova += contig;
+		len -= contig;
+	}
+	return 0;
+}
+
+static int
+emu_resolve(struct emu_access *a)
+{
+	const struct emu_dev_hw *hw = &a->dev->hw;
+	rte_iova_t last = a->iova + a->len - 1;
+	size_t direct;
+	int ret;
+
+	if (last > hw->mask)
+		return emu_access_fault(a, RTE_MAX(a->iova, hw->mask + 1),
+			RTE_BUS_EMU_FAULT_MASK);
+	if (hw->iommu == NULL) {
+		if (hw->aperture_check && last > hw->aperture_last)
+			return emu_access_fault(a,
+				RTE_MAX(a->iova, hw->aperture_last + 1),
+				RTE_BUS_EMU_FAULT_APERTURE);
+		return emu_resolve_direct(a, a->iova, a->len);
+	}
+	if (hw->direct_limit == 0 || a->iova > hw->direct_limit)
+		return emu_resolve_iommu(a, a->iova, a->len);
+	/* The bypass window: untranslated up to the direct limit. */
+	direct = RTE_MIN(a->len, hw->direct_limit - a->iova + 1);
+	ret = emu_resolve_direct(a, a->iova, direct);
+	if (ret < 0 || direct == a->len)
+		return ret;
+	return emu_resolve_iommu(a, a->iova + direct, a->len - direct);
+}
+
+static int
+emu_access_init(struct emu_access *a, struct rte_emu_device *dev,
+		rte_iova_t iova, size_t len, uint32_t access)
+{
+	if (dev == NULL || len == 0 || iova + len - 1 < iova)
+		return -EINVAL;
+	a->dev = emu_dev(dev);
+	a->iova = iova;
+	a->len = len;
+	a->access = access;
+	a->n = 0;
+	a->chunks = NULL;
+	a->max = 0;
+	return 0;
+}
+
+/* Room for the chunks of a copy: they break only at page boundaries. */
+static int
+emu_access_chunks(struct emu_access *a, struct emu_chunk *stack)
+{
+	size_t need = a->len / EMU_PAGE_SIZE + 3;
+
+	a->chunks = stack;
+	a->max = EMU_CHUNKS_STACK;
+	if (need > EMU_CHUNKS_STACK) {
+		a->chunks = malloc(need * sizeof(*a->chunks));
+		if (a->chunks == NULL)
+			return -ENOMEM;
+		a->max = need;
+	}
+	return 0;
+}
+
+static void
+emu_access_fini(struct emu_access *a, struct emu_chunk *stack)
+{
+	if (a->chunks != stack)
+		free(a->chunks);
+}
+
+static void
+emu_copy(struct emu_access *a, uint8_t *buf)
+{
+	bool coherent = a->dev->hw.coherent;
+	unsigned int i;
+
+	for (i = 0; i < a->n; i++) {
+		struct emu_chunk *c = &a->chunks[i];
+
+		if (a->access & RTE_EMU_DMA_WRITE) {
+			if (coherent)
+				memcpy(c->host, buf, c->len);
+			else
+				emu_shadow_dev_write(c->host, buf, c->len);
+		} else {
+			if (coherent)
+				memcpy(buf, c->host, c->len);
+			else
+				emu_shadow_dev_read(c->host, buf, c->len);
+		}
+		buf += c->len;
+	}
+}
+
+/* Resolve under the IOMMU's lock; copy into or out of buf when given. */
+static int
+emu_access_run(struct emu_access *a, uint8_t *buf)
+{
+	struct emu_iommu *mmu = a->dev->hw.iommu;
+	int ret;
+
+	if (mmu != NULL)
+		emu_iommu_lock(mmu);
+	ret = emu_resolve(a);
+	if (ret == 0 && buf != NULL)
+		emu_copy(a, buf);
+	if (mmu != NULL)
+		emu_iommu_unlock(mmu);
+	return ret;
+}
+
+static int
+emu_dma(struct rte_emu_device *dev, rte_iova_t iova, uint8_t *buf, size_t len,
+		uint32_t access)
+{
+	struct emu_chunk stack[EMU_CHUNKS_STACK];
+	struct emu_access a;
+	int ret;
+
+	if (buf == NULL)
+		return -EINVAL;
+	ret = emu_access_init(&a, dev, iova, len, access);
+	if (ret == 0)
+		ret = emu_access_chunks(&a, stack);
+	if (ret < 0)
+		return ret;
+	ret = emu_access_run(&a, buf);
+	emu_access_fini(&a, stack);
+	return ret;
+}
+
+int
+rte_emu_dma_read(struct rte_emu_device *dev, rte_iova_t iova, void *buf,
+		size_t len)
+{
+	return emu_dma(dev, iova, buf, len, RTE_EMU_DMA_READ);
+}
+
+int
+rte_emu_dma_write(struct rte_emu_device *dev, rte_iova_t iova,
+		const void *buf, size_t len)
+{
+	return emu_dma(dev, iova, (uint8_t *)(uintptr_t)buf, len,
+		RTE_EMU_DMA_WRITE);
+}
+
+void *
+rte_emu_dma_translate(struct rte_emu_device *dev, rte_iova_t iova, size_t len,
+		uint32_t access)
+{
+	struct emu_chunk chunk;
+	struct emu_access a;
+	int ret = -EINVAL;
+
+	if (access != 0 && !(access & ~(RTE_EMU_DMA_READ | RTE_EMU_DMA_WRITE)))
+		ret = emu_access_init(&a, dev, iova, len, access);
+	if (ret == 0 && !a.dev->hw.coherent)
+		ret = -ENOTSUP;
+	if (ret == 0) {
+		/* One chunk: a second one means the range is not contiguous. */
+		a.chunks = &chunk;
+		a.max = 1;
+		ret = emu_access_run(&a, NULL);
+	}
+	if (ret < 0) {
+		rte_errno = ret == -E2BIG ? ERANGE : -ret;
+		return NULL;
+	}
+	return chunk.host;
+}
