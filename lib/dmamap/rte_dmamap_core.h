@@ -191,7 +191,9 @@ __rte_dmamap_direct_iova(const struct rte_dmamap_fp_object *fp,
 		goto check_limit;
 	}
 	/* The common case: the buffer lies in one 2 MiB leaf, contiguous by
-	 * construction. Anything else checks that the last byte follows.
+	 * construction. A buffer over two leaves is contiguous when its last
+	 * byte follows its first; longer ones take the slow path, which checks
+	 * every page.
 	 */
 	l2 = t->l1[first >> RTE_DMAMAP_XLATE_L1_SHIFT];
 	e = l2 == NULL ? 0 :
@@ -201,6 +203,9 @@ __rte_dmamap_direct_iova(const struct rte_dmamap_fp_object *fp,
 		iova = (e & ~RTE_DMAMAP_XLATE_FLAGS) +
 			(first & ((1ULL << RTE_DMAMAP_XLATE_L2_SHIFT) - 1));
 	} else {
+		if (((last >> RTE_DMAMAP_XLATE_L3_SHIFT) -
+				(first >> RTE_DMAMAP_XLATE_L3_SHIFT)) > 1)
+			return RTE_BAD_IOVA;
 		iova = rte_dmamap_xlate_lookup(t, first);
 		if (iova == RTE_BAD_IOVA ||
 				rte_dmamap_xlate_lookup(t, last) != iova + len - 1)
