@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <rte_dmamap.h>
 #include <rte_errno.h>
@@ -322,6 +323,38 @@ test_sg_bounce_rolls_back(void)
 	return rte_dmamap_unmap_sg(dev32, sg, 1, RTE_DMAMAP_TO_DEVICE);
 }
 
+/* Pages whose IOVAs are out of order in the middle: a buffer over all three
+ * is not IOVA-contiguous even though its last byte follows its first.
+ */
+static int
+test_noncontiguous_middle_page(void)
+{
+	const size_t pg = 4096;
+	uint8_t *ext = mmap(NULL, 3 * pg, PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	rte_iova_t base = UINT64_C(0x7000000000);
+	rte_iova_t iovas[3] = { base, base + 5 * pg, base + 2 * pg };
+	rte_iova_t iova;
+
+	TEST_ASSERT(ext != MAP_FAILED, "mmap");
+	TEST_ASSERT_SUCCESS(rte_dmamap_extmem_register(ext, 3 * pg, iovas, 3, pg),
+		"register");
+	rte_errno = 0;
+	iova = rte_dmamap_map_single(dev64, ext + 100, 2 * pg + 100,
+		RTE_DMAMAP_TO_DEVICE);
+	TEST_ASSERT_EQUAL(iova, RTE_BAD_IOVA, "mapped at 0x%" PRIx64, iova);
+	TEST_ASSERT_EQUAL(rte_errno, ERANGE, "no way to reach it");
+	iova = rte_dmamap_map_single(dev64, ext + pg - 10, 20, RTE_DMAMAP_TO_DEVICE);
+	TEST_ASSERT_EQUAL(iova, RTE_BAD_IOVA, "two pages not contiguous");
+	iova = rte_dmamap_map_single(dev64, ext + 2 * pg + 8, 64, RTE_DMAMAP_TO_DEVICE);
+	TEST_ASSERT_EQUAL(iova, base + 2 * pg + 8, "one page maps directly");
+	TEST_ASSERT_SUCCESS(rte_dmamap_unmap_single(dev64, iova, 64,
+		RTE_DMAMAP_TO_DEVICE), "unmap");
+	TEST_ASSERT_SUCCESS(rte_dmamap_extmem_unregister(ext, 3 * pg), "unregister");
+	munmap(ext, 3 * pg);
+	return TEST_SUCCESS;
+}
+
 static int
 test_noncoherent_needs_sync(void)
 {
@@ -354,6 +387,7 @@ static struct unit_test_suite stream_suite = {
 		TEST_CASE(test_sg_merges_contiguous),
 		TEST_CASE(test_sg_bad_arguments),
 		TEST_CASE(test_sg_bounce_rolls_back),
+		TEST_CASE(test_noncontiguous_middle_page),
 		TEST_CASE(test_noncoherent_needs_sync),
 		TEST_CASES_END()
 	}
