@@ -429,6 +429,31 @@ test_heap_direct_map(void)
 	return rte_dmamap_detach(id);
 }
 
+/* A short-mask device takes its bounce pool from the heap's low pages. */
+static int
+test_heap_bounce_pool(void)
+{
+	uintptr_t iova_start = hinfo.va_start - rte_dmamap_identity.offset;
+	struct rte_dmamap_info info;
+	unsigned int bits;
+	uintptr_t pool;
+	int16_t id;
+
+	id = test_attach_short_mask("heap_short", 256 << 10, &bits);
+	TEST_ASSERT(id >= 0, "attach: %d", id);
+	if (iova_start + (2 << 20) > (UINT64_C(1) << bits)) {
+		rte_dmamap_detach(id);
+		TEST_SKIP("the heap has no memory under the %u-bit mask", bits);
+	}
+	TEST_ASSERT_SUCCESS(rte_dmamap_info_get(id, &info), "info");
+	pool = (uintptr_t)rte_dmamap_iova2virt(info.bounce_iova);
+	TEST_ASSERT(pool >= hinfo.va_start && pool < hinfo.va_end,
+		"bounce pool at %#" PRIxPTR " outside the heap", pool);
+	TEST_ASSERT(info.bounce_iova + info.bounce_size - 1 < (UINT64_C(1) << bits),
+		"pool under the mask");
+	return rte_dmamap_detach(id);
+}
+
 static int
 test_heap_grow_shrink(void)
 {
@@ -860,6 +885,7 @@ static struct unit_test_suite heap_suite = {
 		TEST_CASE_ST(heap_setup, heap_teardown, test_heap_identity),
 		TEST_CASE_ST(heap_setup, heap_teardown, test_heap_iova_va),
 		TEST_CASE_ST(heap_setup, heap_teardown, test_heap_direct_map),
+		TEST_CASE_ST(heap_setup, heap_teardown, test_heap_bounce_pool),
 		TEST_CASE_ST(heap_setup, heap_teardown, test_heap_grow_shrink),
 		TEST_CASE_ST(heap_setup, heap_teardown, test_heap_shrink_busy),
 		TEST_CASE_ST(heap_setup, heap_teardown, test_heap_primary_secondary),

@@ -55,6 +55,7 @@
 #include <rte_memzone.h>
 
 #include "dmamap_private.h"
+#include "rte_dmamap_heap.h"
 
 #ifndef HUGETLBFS_MAGIC
 #define HUGETLBFS_MAGIC 0x958458f6
@@ -734,6 +735,20 @@ lowmem_try_memzone(const char *name, rte_iova_t mask, size_t size,
 	return lm;
 }
 
+/*
+ * Attempt 0: the PA=VA heap, whose low pages are low in both IOVA modes
+ * (identity: IOVA = VA = PA). Its memory sits in memory placed before.
+ */
+static struct dmamap_lowmem *
+lowmem_try_heap(const char *name, rte_iova_t mask, size_t size)
+{
+	struct rte_dmamap_heap_info info;
+
+	if (rte_dmamap_heap_info_get(&info) < 0)
+		return NULL;
+	return lowmem_try_memzone(name, mask, size, info.socket_id);
+}
+
 static struct dmamap_lowmem *
 lowmem_record_reserve(const char *name, size_t size)
 {
@@ -835,7 +850,9 @@ dmamap_lowmem_alloc(const char *name, rte_iova_t mask, size_t size,
 		return NULL;
 	}
 	pthread_mutex_lock(&lowmem_lock);
-	lm = lowmem_try_memzone(name, mask, size, socket_id);
+	lm = lowmem_try_heap(name, mask, size);
+	if (lm == NULL)
+		lm = lowmem_try_memzone(name, mask, size, socket_id);
 	if (lm == NULL)
 		lm = lowmem_alloc_file(name, mask, size);
 	pthread_mutex_unlock(&lowmem_lock);
