@@ -94,7 +94,7 @@ dmamap_alloc_from_memzone(struct dmamap_dev *dev, struct dmamap_alloc *a,
 	int ret;
 
 	snprintf(name, sizeof(name), "dmamap_a%d_%u", dev->dev_id, seq);
-	mz = rte_memzone_reserve_aligned(name, span, dev->socket_id,
+	mz = dmamap_memzone_reserve(name, span, dev->socket_id,
 		RTE_MEMZONE_IOVA_CONTIG, DMAMAP_PAGE_4K);
 	if (mz == NULL)
 		return -ENOMEM;

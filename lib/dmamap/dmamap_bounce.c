@@ -499,7 +499,8 @@ dmamap_bounce_map(struct dmamap_bounce_pool *pool, void *va, size_t len,
 		return RTE_BAD_IOVA;
 	}
 	n = bounce_nb_slots(len);
-	slot = bounce_alloc(pool, n);
+	slot = dmamap_fault_hit(DMAMAP_FAULT_BOUNCE_SLOTS) ? BOUNCE_NONE :
+		bounce_alloc(pool, n);
 	if (unlikely(slot == BOUNCE_NONE)) {
 		rte_errno = ENOSPC;
 		return RTE_BAD_IOVA;
@@ -733,7 +734,7 @@ dmamap_bounce_create(const char *name, rte_iova_t mask, size_t size,
 	}
 	size = RTE_ALIGN_CEIL(size, DMAMAP_BOUNCE_SLOT);
 	nb_slots = size / DMAMAP_BOUNCE_SLOT;
-	mz = rte_memzone_reserve_aligned(name, bounce_meta_size(nb_slots),
+	mz = dmamap_memzone_reserve(name, bounce_meta_size(nb_slots),
 		socket_id, 0, RTE_CACHE_LINE_SIZE);
 	if (mz == NULL) {
 		DMAMAP_LOG(ERR, "bounce pool %s: no memzone for its state: %s",

@@ -468,8 +468,8 @@ dmamap_debug_create(const char *name, int socket_id)
 		return NULL;
 	}
 	debug_mz_name(name, mz_name, sizeof(mz_name));
-	mz = rte_memzone_reserve(mz_name, sizeof(struct dmamap_debug), socket_id,
-		0);
+	mz = dmamap_memzone_reserve(mz_name, sizeof(struct dmamap_debug), socket_id,
+		0, RTE_CACHE_LINE_SIZE);
 	if (mz == NULL) {
 		DMAMAP_LOG(ERR, "%s: cannot reserve %zu bytes for debug tracking: %s",
 			name, sizeof(struct dmamap_debug), rte_strerror(rte_errno));

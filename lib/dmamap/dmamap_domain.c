@@ -580,7 +580,8 @@ dmamap_domain_map(struct rte_dmamap_domain *dom, rte_iova_t iova,
 	if (ret < 0)
 		return ret;
 	dmamap_stat_add(&dom->stats.maps, 1);
-	ret = ops->map(dom, iova, va, target, len, prot);
+	ret = dmamap_fault_hit(DMAMAP_FAULT_BACKEND_MAP) ? -EIO :
+		ops->map(dom, iova, va, target, len, prot);
 	if (ret < 0) {
 		dmamap_domain_records(dom, iova, len, true);
 		dmamap_stat_add(&dom->stats.map_errors, 1);
@@ -605,7 +606,8 @@ dmamap_domain_flush_range(struct rte_dmamap_domain *dom, rte_iova_t iova,
 	if (ops->flush == NULL)
 		return 0;
 	dmamap_stat_add(&dom->stats.flushes, 1);
-	ret = ops->flush(dom, iova, len);
+	ret = dmamap_fault_hit(DMAMAP_FAULT_BACKEND_FLUSH) ? -EIO :
+		ops->flush(dom, iova, len);
 	if (ret < 0) {
 		DMAMAP_LOG(ERR, "domain %s: backend %s failed to flush IOVA 0x%"
 			PRIx64 " len 0x%zx: %s", dom->name, dom->backend, iova,
@@ -916,7 +918,7 @@ dmamap_domain_mz(const struct rte_dmamap_domain_conf *conf, uint64_t gen,
 		RTE_ALIGN_CEIL(fq_size * sizeof(struct dmamap_fq_entry),
 			RTE_CACHE_LINE_SIZE) + conf->priv_size;
 	snprintf(name, sizeof(name), "dmamap_dom%" PRIu64, gen);
-	mz = rte_memzone_reserve_aligned(name, size, conf->socket_id, 0,
+	mz = dmamap_memzone_reserve(name, size, conf->socket_id, 0,
 		RTE_CACHE_LINE_SIZE);
 	if (mz != NULL)
 		memset(mz->addr, 0, size);

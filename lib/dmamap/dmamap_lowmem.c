@@ -712,7 +712,7 @@ lowmem_try_memzone(const char *name, rte_iova_t mask, size_t size,
 
 	if (lowmem_eal_disabled)
 		return NULL;
-	mz = rte_memzone_reserve_aligned(name, LOWMEM_MZ_HDR + size, socket_id,
+	mz = dmamap_memzone_reserve(name, LOWMEM_MZ_HDR + size, socket_id,
 		RTE_MEMZONE_IOVA_CONTIG, DMAMAP_PAGE_4K);
 	if (mz == NULL)
 		return NULL;

@@ -315,6 +315,28 @@ int dmamap_heap_range(uintptr_t *va_start, uintptr_t *va_end, uint64_t *offset);
 /* Reload rte_dmamap_identity after the heap changed (rte_dmamap.c). */
 void dmamap_identity_refresh(void);
 
+/*
+ * Fault injection for tests (dmamap_fault.c): arm a site so that its Nth
+ * call from now fails; 0 disarms.
+ */
+enum dmamap_fault_site {
+	DMAMAP_FAULT_BACKEND_MAP,   /* a domain backend's map returns -EIO */
+	DMAMAP_FAULT_BACKEND_FLUSH, /* a domain backend's flush returns -EIO */
+	DMAMAP_FAULT_MEMZONE,       /* a memzone reservation fails (ENOMEM) */
+	DMAMAP_FAULT_BOUNCE_SLOTS,  /* a bounce pool has no free slots */
+	DMAMAP_FAULT_MAX,
+};
+
+int dmamap_fault_set(enum dmamap_fault_site site, uint32_t nth);
+/* Faults injected at a site so far. */
+uint64_t dmamap_fault_count(enum dmamap_fault_site site);
+/* Whether this call at site is the armed failure. */
+bool dmamap_fault_hit(enum dmamap_fault_site site);
+/* rte_memzone_reserve_aligned() behind the memzone fault site. */
+struct rte_memzone;
+const struct rte_memzone *dmamap_memzone_reserve(const char *name, size_t len,
+		int socket_id, unsigned int flags, unsigned int align);
+
 /* Telemetry (dmamap_telemetry.c) reads devices through the public API. */
 
 #endif /* DMAMAP_PRIVATE_H */
