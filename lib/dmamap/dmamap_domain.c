@@ -588,7 +588,8 @@ dmamap_domain_map(struct rte_dmamap_domain *dom, rte_iova_t iova,
 		DMAMAP_LOG(ERR, "domain %s: backend %s failed to map IOVA 0x%"
 			PRIx64 " len 0x%zx: %s", dom->name, dom->backend, iova,
 			len, strerror(-ret));
-		return -EIO;
+		/* The mapping limit is the caller's to know; the rest is EIO. */
+		return ret == -ENOSPC ? -ENOSPC : -EIO;
 	}
 	dmamap_stat_add(&dom->stats.mapped_bytes, len);
 	return 0;

@@ -316,6 +316,33 @@ int dmamap_heap_range(uintptr_t *va_start, uintptr_t *va_end, uint64_t *offset);
 void dmamap_identity_refresh(void);
 
 /*
+ * VFIO backend bookkeeping (dmamap_vfio.c): pure functions over memory the
+ * caller provides and serializes, kept apart from the ioctls so they are
+ * tested where no VFIO exists. The table holds a container's mapped ranges.
+ */
+struct dmamap_vfio_table;
+
+size_t dmamap_vfio_table_size(uint32_t capacity);
+void dmamap_vfio_table_init(struct dmamap_vfio_table *t, uint32_t capacity);
+uint32_t dmamap_vfio_table_count(const struct dmamap_vfio_table *t);
+int dmamap_vfio_table_add(struct dmamap_vfio_table *t, rte_iova_t iova,
+		uint64_t len, rte_iova_t target);
+int dmamap_vfio_table_check_unmap(const struct dmamap_vfio_table *t,
+		rte_iova_t iova, uint64_t len);
+unsigned int dmamap_vfio_table_del(struct dmamap_vfio_table *t,
+		rte_iova_t iova, uint64_t len);
+int dmamap_vfio_table_lookup(const struct dmamap_vfio_table *t,
+		rte_iova_t iova, rte_iova_t *target);
+int dmamap_vfio_table_first(const struct dmamap_vfio_table *t,
+		rte_iova_t *iova, uint64_t *len);
+int dmamap_vfio_info_parse(const void *buf, size_t len, uint64_t *pgsizes,
+		rte_iova_t *ranges, unsigned int *nb_ranges, uint32_t *dma_avail);
+int dmamap_vfio_aperture_pick(const rte_iova_t *ranges,
+		unsigned int nb_ranges, const rte_iova_t *excl,
+		unsigned int nb_excl, uint64_t granule, rte_iova_t *start,
+		rte_iova_t *last);
+
+/*
  * Fault injection for tests (dmamap_fault.c): arm a site so that its Nth
  * call from now fails; 0 disarms.
  */
