@@ -23,6 +23,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_kvargs.h>
+#include <rte_mempool.h>
 #include <rte_memzone.h>
 
 #include <bus_driver.h>
@@ -1112,6 +1113,43 @@ test_misuse_dma_after_unmap(void)
 }
 
 /*
+ * The two-step API on the software IOMMU: a mempool linked as one range is
+ * read by the device at region IOVAs; lazy unlink stays reachable until the
+ * flush, then faults.
+ */
+static int
+test_two_step_on_emu_iommu(void)
+{
+	struct rte_emu_device *dev = dev_add("emu:ts0,type=test,iommu=lazy");
+	struct rte_dmamap_region region;
+	struct rte_mempool *mp;
+	uint8_t *obj, got[16];
+	rte_iova_t iova;
+
+	TEST_ASSERT(dev != NULL, "device");
+	mp = rte_mempool_create("emu_ts_mp", 1024, 2048, 0, 0, NULL, NULL, NULL,
+		NULL, SOCKET_ID_ANY, 0);
+	TEST_ASSERT_NOT_NULL(mp, "mempool");
+	TEST_ASSERT_SUCCESS(rte_mempool_get(mp, (void **)&obj), "object");
+	memcpy(obj, "two-step object", 16);
+	TEST_ASSERT_SUCCESS(rte_dmamap_mempool_map(dev->dmamap_id, mp,
+		RTE_DMAMAP_BIDIRECTIONAL, &region), "premap");
+	TEST_ASSERT(!region.direct, "behind the IOMMU the region is translated");
+	iova = region.iova + RTE_PTR_DIFF(obj, region.va);
+	TEST_ASSERT_SUCCESS(rte_emu_dma_read(dev, iova, got, 16), "device read");
+	TEST_ASSERT_EQUAL(memcmp(got, "two-step object", 16), 0, "device sees the object");
+	TEST_ASSERT_SUCCESS(rte_dmamap_region_unmap(dev->dmamap_id, &region,
+		RTE_DMAMAP_BIDIRECTIONAL), "unmap");
+	TEST_ASSERT_SUCCESS(rte_dmamap_domain_flush(rte_bus_emu_domain("ts0")),
+		"flush");
+	TEST_ASSERT_EQUAL(rte_emu_dma_read(dev, iova, got, 16), -EFAULT,
+		"reachable after unmap and flush");
+	rte_mempool_put(mp, obj);
+	rte_mempool_free(mp);
+	return TEST_SUCCESS;
+}
+
+/*
  * Secondary process.
  */
 
@@ -1222,6 +1260,7 @@ static struct unit_test_suite bus_emu_suite = {
 		TEST_CASE_ST(NULL, remove_all, test_noncoherent_missing_sync_for_cpu),
 		TEST_CASE_ST(NULL, remove_all, test_noncoherent_coherent_alloc),
 		TEST_CASE_ST(NULL, remove_all, test_misuse_dma_after_unmap),
+		TEST_CASE_ST(NULL, remove_all, test_two_step_on_emu_iommu),
 		TEST_CASE_ST(NULL, remove_all, test_secondary),
 		TEST_CASES_END()
 	},
