@@ -50,22 +50,31 @@ install_packages() {
 		die "apt-get install$missing"
 }
 
+# Add deb-src twins of the configured deb entries: deb822 stanzas of
+# *.sources files into one .sources file, one-line entries of
+# sources.list(.d/*.list) into one .list file.
 enable_deb_src() {
-	if grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list \
-			/etc/apt/sources.list.d/; then
+	local d=/etc/apt/sources.list.d f
+	if grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list $d/; then
 		return 0
 	fi
-	say "sdk: enabling deb-src entries (/etc/apt/sources.list.d/dmamap-src.sources)"
-	local f
-	for f in /etc/apt/sources.list.d/*.sources; do
+	say "sdk: enabling deb-src entries ($d/dmamap-src.*)"
+	for f in $d/*.sources; do
 		[ -f "$f" ] && [ "${f##*/}" != dmamap-src.sources ] || continue
 		sed 's/^Types: deb$/Types: deb-src/' "$f"
 		echo
-	done > /etc/apt/sources.list.d/dmamap-src.sources
-	if [ -f /etc/apt/sources.list ]; then
-		sed -n 's/^deb /deb-src /p' /etc/apt/sources.list >> \
-			/etc/apt/sources.list.d/dmamap-src.sources
-	fi
+	done > $d/dmamap-src.sources.new
+	for f in /etc/apt/sources.list $d/*.list; do
+		[ -f "$f" ] && [ "${f##*/}" != dmamap-src.list ] || continue
+		sed -n 's/^deb /deb-src /p' "$f"
+	done > $d/dmamap-src.list.new
+	for f in sources list; do
+		if [ -s $d/dmamap-src.$f.new ]; then
+			mv $d/dmamap-src.$f.new $d/dmamap-src.$f
+		else
+			rm -f $d/dmamap-src.$f.new
+		fi
+	done
 	apt-get update -qq || die "apt-get update (deb-src)"
 }
 
