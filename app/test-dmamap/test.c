@@ -22,6 +22,7 @@
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_memory.h>
+#include <rte_memzone.h>
 
 #include "test.h"
 
@@ -92,6 +93,37 @@ test_device(const char *name)
 	devices[i].name = names[i];
 	devices[i].numa_node = SOCKET_ID_ANY;
 	return &devices[i];
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+double
+test_median(double *v, unsigned int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+static void
+count_memzone(const struct rte_memzone *mz, void *arg)
+{
+	RTE_SET_USED(mz);
+	(*(unsigned int *)arg)++;
+}
+
+unsigned int
+test_memzone_count(void)
+{
+	unsigned int n = 0;
+
+	rte_memzone_walk(count_memzone, &n);
+	return n;
 }
 
 uint64_t

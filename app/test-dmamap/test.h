@@ -149,6 +149,12 @@ struct rte_device *test_device(const char *name);
 int test_attach_short_mask(const char *name, size_t bounce_size,
 		unsigned int *bits);
 
+/* Median of n values; sorts v. */
+double test_median(double *v, unsigned int n);
+
+/* Memzones that exist now, to check that nothing leaked. */
+unsigned int test_memzone_count(void);
+
 /* Monotonic nanoseconds. */
 uint64_t test_now_ns(void);
 

@@ -70,21 +70,6 @@ static struct rte_emu_driver perf_drv = {
 RTE_PMD_REGISTER_EMU(emu_perf, perf_drv);
 
 static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(double *v, unsigned int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
-
-static int
 perf_setup(void)
 {
 	if (rte_dev_probe("emu:perf0,type=perf,iommu=strict") < 0 ||
@@ -185,7 +170,7 @@ time_translations(rte_iova_t hit_iova, double fig[4])
 		v[3][r] = time_translate(perf_dev, RAW_IOVA, PAGE_4K, MISS_PAGES);
 	}
 	for (i = 0; i < 4; i++)
-		fig[i] = median(v[i], PERF_REPS);
+		fig[i] = test_median(v[i], PERF_REPS);
 }
 
 static int
@@ -252,10 +237,10 @@ test_perf_pt_map(void)
 		TEST_ASSERT_SUCCESS(time_pt(PAGE_2M, MAP_PAGES_2M, &m2[r], &u2[r]),
 			"2 MiB pages");
 	}
-	perf_report(PERF_TEST, "emu_pt_map_4k_ns", median(m4, PERF_REPS), "ns");
-	perf_report(PERF_TEST, "emu_pt_unmap_4k_ns", median(u4, PERF_REPS), "ns");
-	perf_report(PERF_TEST, "emu_pt_map_2m_ns", median(m2, PERF_REPS), "ns");
-	perf_report(PERF_TEST, "emu_pt_unmap_2m_ns", median(u2, PERF_REPS), "ns");
+	perf_report(PERF_TEST, "emu_pt_map_4k_ns", test_median(m4, PERF_REPS), "ns");
+	perf_report(PERF_TEST, "emu_pt_unmap_4k_ns", test_median(u4, PERF_REPS), "ns");
+	perf_report(PERF_TEST, "emu_pt_map_2m_ns", test_median(m2, PERF_REPS), "ns");
+	perf_report(PERF_TEST, "emu_pt_unmap_2m_ns", test_median(u2, PERF_REPS), "ns");
 	return TEST_SUCCESS;
 }
 

@@ -151,26 +151,10 @@ test_bad_free_leaves_allocation(void)
 	return TEST_SUCCESS;
 }
 
-static void
-count_memzone(const struct rte_memzone *mz, void *arg)
-{
-	RTE_SET_USED(mz);
-	(*(unsigned int *)arg)++;
-}
-
-static unsigned int
-memzones(void)
-{
-	unsigned int n = 0;
-
-	rte_memzone_walk(count_memzone, &n);
-	return n;
-}
-
 static int
 test_detach_frees_allocations(void)
 {
-	unsigned int before = memzones();
+	unsigned int before = test_memzone_count();
 	int16_t id = attach("alloc_leak", 64, 0);
 	rte_iova_t iova;
 
@@ -178,9 +162,9 @@ test_detach_frees_allocations(void)
 	TEST_ASSERT_NOT_NULL(rte_dmamap_alloc_coherent(id, 8192, &iova), "alloc");
 	TEST_ASSERT_NOT_NULL(rte_dmamap_alloc_noncoherent(id, 8192, &iova,
 		RTE_DMAMAP_TO_DEVICE), "alloc");
-	TEST_ASSERT(memzones() > before, "allocations take memzones");
+	TEST_ASSERT(test_memzone_count() > before, "allocations take memzones");
 	TEST_ASSERT_SUCCESS(rte_dmamap_detach(id), "detach");
-	TEST_ASSERT_EQUAL(memzones(), before, "detach released every allocation");
+	TEST_ASSERT_EQUAL(test_memzone_count(), before, "detach released every allocation");
 	return TEST_SUCCESS;
 }
 

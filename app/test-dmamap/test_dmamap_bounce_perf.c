@@ -62,21 +62,6 @@ static uint8_t *dst;      /* the slot the map/unmap cycle keeps reusing */
 static int16_t api_dev = -1;
 static volatile uint64_t sink;
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(double *v, unsigned int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
-
 /* One run of a kind: GB/s of buffer bytes, or a negative value on error. */
 static double
 bench_run(enum bench_kind kind, size_t len)
@@ -131,7 +116,7 @@ bench_size(size_t len, double gbps[BENCH_MAX])
 		}
 	}
 	for (k = 0; k < BENCH_MAX; k++)
-		gbps[k] = median(runs[k], REPS);
+		gbps[k] = test_median(runs[k], REPS);
 	return TEST_SUCCESS;
 }
 

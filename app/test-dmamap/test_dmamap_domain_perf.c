@@ -41,21 +41,6 @@
 static struct rte_dmamap_domain *strict_dom, *lazy_dom;
 static int16_t dev_strict = -1, dev_lazy = -1, dev_direct = -1;
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(double *v, unsigned int n)
-{
-	qsort(v, n, sizeof(v[0]), cmp_double);
-	return v[n / 2];
-}
-
 static int16_t
 attach(const char *name, struct rte_dmamap_domain *dom)
 {
@@ -161,7 +146,7 @@ measure_pairs(const char *policy, int16_t dev, void *va, size_t len,
 		v[r] = pair_ns(dev, va, len);
 		TEST_ASSERT(v[r] >= 0, "%s map failed", policy);
 	}
-	*out = median(v, REPS);
+	*out = test_median(v, REPS);
 	snprintf(metric, sizeof(metric), "domain_map_unmap_%s_%zuk_ns", policy,
 		len >> 10);
 	perf_report(PERF_TEST, metric, *out, "ns");
@@ -291,13 +276,13 @@ run_1g(void *va, rte_iova_t *iovas)
 	for (r = 0; r < REPS; r++)
 		TEST_ASSERT_SUCCESS(stream_1g(va, iovas, &stream_ns[r],
 			&stream_flushes), "stream");
-	perf_report(PERF_TEST, "link_1g_ns", median(link_ns, REPS), "ns");
+	perf_report(PERF_TEST, "link_1g_ns", test_median(link_ns, REPS), "ns");
 	perf_report(PERF_TEST, "link_1g_flushes", tb.flushes, "flushes");
 	perf_report(PERF_TEST, "link_1g_backend_maps", tb.maps, "maps");
-	perf_report(PERF_TEST, "stream_1g_ns", median(stream_ns, REPS), "ns");
+	perf_report(PERF_TEST, "stream_1g_ns", test_median(stream_ns, REPS), "ns");
 	perf_report(PERF_TEST, "stream_1g_flushes", stream_flushes, "flushes");
 	printf("  1 GiB: two-step %.1fx faster, %.0fx fewer flushes\n",
-		median(stream_ns, REPS) / median(link_ns, REPS),
+		test_median(stream_ns, REPS) / test_median(link_ns, REPS),
 		(double)stream_flushes / tb.flushes);
 	TEST_ASSERT(stream_flushes >= 100 * tb.flushes,
 		"batched path must flush at least 100x less: %" PRIu64 " vs %"

@@ -231,26 +231,10 @@ test_alloc_rolls_back(void)
 	return dom_state_same(&before);
 }
 
-static void
-count_memzone(const struct rte_memzone *z, void *arg)
-{
-	RTE_SET_USED(z);
-	(*(unsigned int *)arg)++;
-}
-
-static unsigned int
-memzones(void)
-{
-	unsigned int n = 0;
-
-	rte_memzone_walk(count_memzone, &n);
-	return n;
-}
-
 static int
 test_attach_rolls_back(void)
 {
-	unsigned int zones = memzones(), devs = rte_dmamap_count(), nth;
+	unsigned int zones = test_memzone_count(), devs = rte_dmamap_count(), nth;
 	struct rte_dmamap_conf conf = {
 		.mask_bits = 36,
 		.flags = RTE_DMAMAP_F_DEBUG,
@@ -270,12 +254,12 @@ test_attach_rolls_back(void)
 		}
 		TEST_ASSERT_EQUAL(id, -ENOMEM, "memzone failure %u", nth);
 		TEST_ASSERT_EQUAL(rte_dmamap_count(), devs, "no context left");
-		TEST_ASSERT_EQUAL(memzones(), zones, "no memzone left (failure %u)", nth);
+		TEST_ASSERT_EQUAL(test_memzone_count(), zones, "no memzone left (failure %u)", nth);
 	}
 	id = rte_dmamap_attach(test_device("fault_attach"), &conf);
 	TEST_ASSERT(id >= 0, "attach without the fault: %d", id);
 	TEST_ASSERT_SUCCESS(rte_dmamap_detach(id), "detach");
-	TEST_ASSERT_EQUAL(memzones(), zones, "detach released everything");
+	TEST_ASSERT_EQUAL(test_memzone_count(), zones, "detach released everything");
 	return TEST_SUCCESS;
 }
 

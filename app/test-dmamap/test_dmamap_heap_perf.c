@@ -62,21 +62,6 @@ heap_iova(const struct heap_range *r, uintptr_t va)
 	return RTE_BAD_IOVA;
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(double *v, unsigned int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
-
 struct page_walk {
 	int socket_id;
 	unsigned int n;
@@ -188,9 +173,9 @@ measure(double *identity, double *table, double *memseg)
 		tb[r] = time_table();
 		mseg[r] = time_memseg();
 	}
-	*identity = median(id, REPEAT);
-	*table = median(tb, REPEAT);
-	*memseg = median(mseg, REPEAT);
+	*identity = test_median(id, REPEAT);
+	*table = test_median(tb, REPEAT);
+	*memseg = test_median(mseg, REPEAT);
 }
 
 static int

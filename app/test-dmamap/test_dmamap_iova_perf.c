@@ -130,21 +130,6 @@ pair_ns(struct dmamap_iovad *ad, uint64_t size, unsigned int bursts)
 	return (double)(test_now_ns() - start) / ((double)bursts * BURST);
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(double *v, unsigned int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
-
 /* Median ns per pair, after one warm-up run. */
 static double
 median_pair_ns(struct dmamap_iovad *ad, uint64_t size, unsigned int bursts)
@@ -159,7 +144,7 @@ median_pair_ns(struct dmamap_iovad *ad, uint64_t size, unsigned int bursts)
 		if (v[r] < 0)
 			return -1;
 	}
-	return median(v, REPS);
+	return test_median(v, REPS);
 }
 
 static int
@@ -255,8 +240,8 @@ test_iova_perf_scaling(void)
 		two[r] = scale_run(worker);
 		TEST_ASSERT(one[r] > 0 && two[r] > 0, "an allocation failed");
 	}
-	r1 = median(one, REPS);
-	r2 = median(two, REPS);
+	r1 = test_median(one, REPS);
+	r2 = test_median(two, REPS);
 	perf_report(TEST_NAME, "iova_alloc_free_1lcore_mpairs", r1 / 1e6,
 		"Mpairs/s");
 	perf_report(TEST_NAME, "iova_alloc_free_2lcore_mpairs", r2 / 1e6,

@@ -28,21 +28,6 @@ static uint8_t *bufs[NB_BUFS];
 
 static const char *test_name = "dmamap_stream_perf";
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(double *v, unsigned int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
-
 /* ns per map+unmap pair over every buffer, ROUNDS times. */
 static double
 time_map_unmap(int16_t id, uint64_t *sum)
@@ -152,11 +137,11 @@ test_dmamap_stream_perf(void)
 	}
 	printf("direct path, median of %d runs (checksum %" PRIx64 "):\n",
 		REPEAT, sum);
-	perf_report(test_name, "map_unmap_direct_ns", median(pair, REPEAT), "ns");
-	perf_report(test_name, "map_sg32_ns", median(sg, REPEAT), "ns");
-	perf_report(test_name, "map_single32_ns", median(single, REPEAT), "ns");
+	perf_report(test_name, "map_unmap_direct_ns", test_median(pair, REPEAT), "ns");
+	perf_report(test_name, "map_sg32_ns", test_median(sg, REPEAT), "ns");
+	perf_report(test_name, "map_single32_ns", test_median(single, REPEAT), "ns");
 	printf("  map_sg of 32 / 32 single maps: %.2f\n",
-		median(sg, REPEAT) / median(single, REPEAT));
+		test_median(sg, REPEAT) / test_median(single, REPEAT));
 	rte_dmamap_detach(id);
 	free_buffers(zones);
 	return TEST_SUCCESS;

@@ -45,21 +45,6 @@ static uint64_t *addrs;
 /* Keeps the compiler from dropping lookups whose result is not checked. */
 static volatile uint64_t sink;
 
-static int
-double_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(double *v, unsigned int n)
-{
-	qsort(v, n, sizeof(*v), double_cmp);
-	return v[n / 2];
-}
-
 /* ns per lookup through the inline table lookup; *sum keeps the work. */
 static double
 time_table(const uint64_t *a, unsigned int n, uint64_t *sum)
@@ -116,7 +101,7 @@ measure(time_fn fn, const uint64_t *a, unsigned int n, uint64_t *sum)
 
 	for (r = 0; r < REPS; r++)
 		v[r] = fn(a, n, sum);
-	return median(v, REPS);
+	return test_median(v, REPS);
 }
 
 static void
@@ -196,8 +181,8 @@ test_translate_1g(void)
 	v2i = measure(time_virt2iova, addrs, NB_ADDRS_V2I, &sum_v2i);
 	time_table(addrs, NB_ADDRS_V2I, &sum_ref);
 	TEST_ASSERT_EQUAL(sum_ref, sum_v2i, "table and rte_mem_virt2iova disagree");
-	return report_1g(median(table, REPS), median(memseg, REPS), v2i,
-		median(ratio, REPS));
+	return report_1g(test_median(table, REPS), test_median(memseg, REPS), v2i,
+		test_median(ratio, REPS));
 }
 
 /*
