@@ -34,13 +34,12 @@
  * after a crash.
  */
 
-/* fallocate(), MAP_FIXED_NOREPLACE */
+/* MAP_FIXED_NOREPLACE */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <mntent.h>
@@ -48,9 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/mman.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -61,10 +58,6 @@
 
 #include "dmamap_private.h"
 #include "rte_dmamap_heap.h"
-
-#ifndef HUGETLBFS_MAGIC
-#define HUGETLBFS_MAGIC 0x958458f6
-#endif
 
 #define HEAP_MZ "dmamap_heap"
 #define HEAP_MAGIC UINT64_C(0x7061766168656170) /* "pavaheap" */
@@ -85,8 +78,6 @@
 /* Room left below an offset reservation for EAL's later hinted maps. */
 #define HEAP_EAL_SLACK DMAMAP_PAGE_1G
 #define HEAP_VA_LIMIT (UINT64_C(1) << 47)
-#define HEAP_PFN_MASK ((UINT64_C(1) << 55) - 1)
-#define HEAP_PM_PRESENT (UINT64_C(1) << 63)
 
 struct heap_page {
 	uint64_t file_off;
@@ -238,43 +229,6 @@ dmamap_heap_range(uintptr_t *va_start, uintptr_t *va_end, uint64_t *offset)
  * Where things are.
  */
 
-static bool
-heap_dir_is_hugetlbfs(const char *dir, size_t pgsz)
-{
-	struct statfs st;
-
-	return statfs(dir, &st) == 0 && st.f_type == HUGETLBFS_MAGIC &&
-		(uint64_t)st.f_bsize == pgsz;
-}
-
-/* The directory of EAL's own page files, when it has some of this size. */
-static int
-heap_eal_dir_walk(const struct rte_memseg_list *msl,
-		const struct rte_memseg *ms, void *arg)
-{
-	char link[32], target[PATH_MAX];
-	char *dir = arg, *slash;
-	ssize_t n;
-	int fd;
-
-	if (msl->external || msl->page_sz != HEAP_PAGE_SIZE)
-		return 0;
-	fd = rte_memseg_get_fd_thread_unsafe(ms);
-	if (fd < 0)
-		return 0;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n <= 0)
-		return 0;
-	target[n] = '\0';
-	slash = strrchr(target, '/');
-	if (slash == NULL || slash == target)
-		return 0;
-	*slash = '\0';
-	snprintf(dir, PATH_MAX, "%s", target);
-	return 1;
-}
-
 /* Any hugetlbfs mount of this page size. */
 static int
 heap_mount_dir(char dir[PATH_MAX])
@@ -288,7 +242,7 @@ heap_mount_dir(char dir[PATH_MAX])
 		return -ENOENT;
 	while ((m = getmntent(f)) != NULL) {
 		if (strcmp(m->mnt_type, "hugetlbfs") == 0 &&
-				heap_dir_is_hugetlbfs(m->mnt_dir, HEAP_PAGE_SIZE)) {
+				dmamap_hugefile_is_mount(m->mnt_dir, HEAP_PAGE_SIZE)) {
 			snprintf(dir, PATH_MAX, "%s", m->mnt_dir);
 			ret = 0;
 			break;
@@ -304,23 +258,11 @@ heap_hugedir(char dir[PATH_MAX])
 {
 	if (heap_test_hugedir[0] != '\0') {
 		snprintf(dir, PATH_MAX, "%s", heap_test_hugedir);
-		return heap_dir_is_hugetlbfs(dir, HEAP_PAGE_SIZE) ? 0 : -ENOENT;
+		return dmamap_hugefile_is_mount(dir, HEAP_PAGE_SIZE) ? 0 : -ENOENT;
 	}
-	dir[0] = '\0';
-	if (rte_memseg_walk(heap_eal_dir_walk, dir) > 0 &&
-			heap_dir_is_hugetlbfs(dir, HEAP_PAGE_SIZE))
+	if (dmamap_hugefile_eal_dir(dir, HEAP_PAGE_SIZE) == 0)
 		return 0;
 	return heap_mount_dir(dir);
-}
-
-/* EAL's file prefix: the last part of its runtime directory. */
-static const char *
-heap_file_prefix(void)
-{
-	const char *dir = rte_eal_get_runtime_dir();
-	const char *slash = strrchr(dir, '/');
-
-	return slash == NULL ? dir : slash + 1;
 }
 
 /* Runs of blanks to one space: maps lines are padded. */
@@ -366,75 +308,29 @@ heap_find_mapping(uintptr_t start, uintptr_t end, char *desc, size_t size)
  * The file.
  */
 
-/*
- * Create the file, replacing a stale one no process holds (left by a
- * process that died), and take the shared lock every user holds.
- */
-static int
-heap_file_create(const char *path)
-{
-	int fd, tries;
-
-	for (tries = 0; tries < 2; tries++) {
-		fd = open(path, O_CREAT | O_EXCL | O_RDWR, 0600);
-		if (fd >= 0)
-			break;
-		if (errno != EEXIST)
-			return -errno;
-		fd = open(path, O_RDWR);
-		if (fd < 0)
-			return -errno;
-		if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-			close(fd);
-			return -EEXIST;
-		}
-		unlink(path);
-		close(fd);
-		fd = -EEXIST;
-	}
-	if (fd < 0)
-		return fd;
-	if (flock(fd, LOCK_SH) != 0) {
-		fd = -errno;
-		unlink(path);
-	}
-	return fd;
-}
-
 static int
 heap_file_open(struct dmamap_heap *h)
 {
 	char dir[PATH_MAX];
-	int n, fd;
+	int fd;
 
 	if (heap_hugedir(dir) < 0) {
 		DMAMAP_LOG(ERR, "heap %s: no hugetlbfs mount of %zu kB pages",
 			h->name, h->page_size >> 10);
 		return -ENOMEM;
 	}
-	n = snprintf(h->path, sizeof(h->path), "%s/%smap_paheap_%s", dir,
-		heap_file_prefix(), h->name);
-	if (n < 0 || (size_t)n >= sizeof(h->path)) {
+	if (dmamap_hugefile_path(h->path, sizeof(h->path), dir, "map_paheap_",
+			h->name) < 0) {
 		DMAMAP_LOG(ERR, "heap %s: path too long in %s", h->name, dir);
 		return -EINVAL;
 	}
-	fd = heap_file_create(h->path);
+	fd = dmamap_hugefile_create(h->path);
 	if (fd < 0)
 		DMAMAP_LOG(ERR, "heap %s: cannot create %s: %s", h->name,
 			h->path, strerror(-fd));
 	else
 		snprintf(heap_path, sizeof(heap_path), "%s", h->path);
 	return fd;
-}
-
-/* Give file pages back to the hugepage pool. */
-static void
-heap_file_release(int fd, uint64_t off, uint64_t len)
-{
-	if (len != 0 && fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-			off, len) != 0)
-		DMAMAP_LOG(WARNING, "cannot release file pages at 0x%" PRIx64
-			": %s", off, strerror(errno));
 }
 
 /*
@@ -444,39 +340,19 @@ heap_file_release(int fd, uint64_t off, uint64_t len)
 static int
 heap_pagemap_open(void)
 {
-	const char *path = heap_test_pagemap[0] != '\0' ?
-		heap_test_pagemap : "/proc/self/pagemap";
-	int fd = open(path, O_RDONLY);
+	int fd = dmamap_pagemap_open(heap_test_pagemap[0] != '\0' ?
+		heap_test_pagemap : NULL);
 
-	if (fd < 0)
-		DMAMAP_LOG(ERR, "cannot open %s: %s", path, strerror(errno));
 	return fd < 0 ? -EPERM : fd;
 }
 
-/* Allocate the file page at off, touch it, and read where it lives. */
+/* Allocate the file page at off and read where it lives. */
 static int
 heap_page_pa(int fd, int pagemap, uint64_t off, size_t pgsz, rte_iova_t *pa)
 {
-	uint64_t entry = 0;
-	void *va;
+	int ret = dmamap_hugefile_alloc(fd, off, pgsz);
 
-	if (fallocate(fd, 0, off, pgsz) != 0)
-		return errno == ENOSPC ? -ENOMEM : -errno;
-	va = mmap(NULL, pgsz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
-		fd, off);
-	if (va == MAP_FAILED)
-		return -ENOMEM;
-	*(volatile uint8_t *)va = 0;
-	if (pread(pagemap, &entry, sizeof(entry),
-			((uintptr_t)va / DMAMAP_PAGE_4K) * sizeof(entry)) !=
-			sizeof(entry))
-		entry = 0;
-	munmap(va, pgsz);
-	/* Without CAP_SYS_ADMIN the kernel reports frame number 0. */
-	if (!(entry & HEAP_PM_PRESENT) || (entry & HEAP_PFN_MASK) == 0)
-		return -EPERM;
-	*pa = (entry & HEAP_PFN_MASK) * DMAMAP_PAGE_4K;
-	return 0;
+	return ret < 0 ? ret : dmamap_hugefile_page_pa(fd, pagemap, off, pgsz, pa);
 }
 
 static int
@@ -522,7 +398,7 @@ heap_probe_pages(const struct dmamap_heap *h, int fd, struct heap_batch *b,
 				h->page_size, &b->pages[i].pa);
 		if (ret < 0) {
 			/* Its allocation may have worked, its mapping not. */
-			heap_file_release(fd, b->pages[i].file_off, h->page_size);
+			dmamap_hugefile_release(fd, b->pages[i].file_off, h->page_size);
 			break;
 		}
 	}
@@ -580,7 +456,7 @@ heap_batch_select(const struct dmamap_heap *h, int fd, struct heap_batch *b,
 	free(runs);
 	for (i = 0, r = 0; i < b->nb; i++) {
 		if (!b->pages[i].used) {
-			heap_file_release(fd, b->pages[i].file_off, h->page_size);
+			dmamap_hugefile_release(fd, b->pages[i].file_off, h->page_size);
 			continue;
 		}
 		b->pages[r] = b->pages[i];
@@ -611,7 +487,7 @@ heap_probe(struct dmamap_heap *h, int fd, uint32_t n, struct heap_batch *b)
 		ret = heap_batch_select(h, fd, b, n);
 	}
 	if (ret < 0) {
-		heap_file_release(fd, b->file_off, b->file_len);
+		dmamap_hugefile_release(fd, b->file_off, b->file_len);
 		free(b->pages);
 		b->pages = NULL;
 		return ret;
@@ -716,34 +592,6 @@ heap_reserve_identity(struct dmamap_heap *h, uint64_t lo, uint64_t hi,
 }
 
 /*
- * Lowest address at or above floor, aligned, where len bytes map nothing;
- * 0 when there is none.
- */
-static uintptr_t
-heap_find_gap(uintptr_t floor, size_t len, size_t align)
-{
-	uintptr_t addr = RTE_ALIGN_CEIL(floor, align), s, e;
-	char *line = NULL;
-	size_t line_len = 0;
-	FILE *f;
-
-	f = fopen("/proc/self/maps", "r");
-	if (f == NULL)
-		return 0;
-	while (getline(&line, &line_len, f) > 0) {
-		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR, &s, &e) != 2 ||
-				e <= addr)
-			continue;
-		if (s >= addr + len)
-			break;
-		addr = RTE_ALIGN_CEIL(e, align);
-	}
-	free(line);
-	fclose(f);
-	return addr + len <= HEAP_VA_LIMIT && addr + len > addr ? addr : 0;
-}
-
-/*
  * A free aligned area of len bytes: above EAL's memory when there is room,
  * else where the kernel finds some. 0 when the address space is full.
  */
@@ -753,8 +601,8 @@ heap_reserve_area(size_t len)
 	uintptr_t gap, start;
 	void *p;
 
-	gap = heap_find_gap(rte_eal_get_baseaddr(), len + HEAP_EAL_SLACK +
-		HEAP_K_ALIGN, HEAP_K_ALIGN);
+	gap = dmamap_hugefile_va_gap(rte_eal_get_baseaddr(), len +
+		HEAP_EAL_SLACK + HEAP_K_ALIGN, HEAP_K_ALIGN, HEAP_VA_LIMIT - 1);
 	if (gap != 0) {
 		start = gap + HEAP_EAL_SLACK;
 		p = heap_reserve_at(start, len, MAP_FIXED_NOREPLACE);
@@ -992,7 +840,7 @@ heap_chunk_drop(struct dmamap_heap *h, struct heap_chunk *c)
 
 	heap_unplace(c->va, c->len);
 	for (k = 0; k < c->nb_pages; k++) {
-		heap_file_release(heap_fd, h->pages[c->first + k].file_off,
+		dmamap_hugefile_release(heap_fd, h->pages[c->first + k].file_off,
 			h->page_size);
 		h->pages[c->first + k].used = false;
 	}
@@ -1071,7 +919,7 @@ heap_undo_batch(struct dmamap_heap *h, const struct heap_batch *b,
 		if (heap_va_in_chunk(h, va))
 			continue;
 		heap_unplace(va, h->page_size);
-		heap_file_release(heap_fd, b->pages[k].file_off, h->page_size);
+		dmamap_hugefile_release(heap_fd, b->pages[k].file_off, h->page_size);
 	}
 }
 
@@ -1086,7 +934,7 @@ heap_take_batch(struct dmamap_heap *h, struct heap_batch *b, bool grown)
 
 	ret = heap_place_batch(h, heap_fd, b);
 	if (ret < 0) {
-		heap_file_release(heap_fd, b->file_off, b->file_len);
+		dmamap_hugefile_release(heap_fd, b->file_off, b->file_len);
 		return ret;
 	}
 	/* Offsets of the batch are never reused, even if a chunk stays. */
@@ -1588,12 +1436,10 @@ heap_attach_open(const struct dmamap_heap *h)
 
 	if (heap_fd >= 0)
 		return 0;
-	fd = open(h->path, O_RDWR);
-	if (fd < 0 || flock(fd, LOCK_SH) != 0) {
+	fd = dmamap_hugefile_open(h->path);
+	if (fd < 0) {
 		DMAMAP_LOG(ERR, "heap %s: cannot open %s: %s", h->name, h->path,
-			strerror(errno));
-		if (fd >= 0)
-			close(fd);
+			strerror(-fd));
 		return -ENOENT;
 	}
 	heap_fd = fd;

@@ -6,13 +6,13 @@
  * IOVA allocator of a domain, in two layers as the kernel's iova.c.
  *
  * The range allocator keeps the allocated ranges, in granule units (pfn),
- * in an AVL tree whose nodes come from a fixed pool in the memzone. Each
- * node also records, for its subtree, the lowest start, the highest end and
- * the largest free gap between two of its ranges, so the top-down search
- * for a fit below a limit skips every subtree without room and stays
- * O(log n) with thousands of live ranges. Tracking allocated ranges (not
- * free ones) means a free never needs a node, and a bad free is caught
- * exactly: its start must be a node's start and its size the node's size.
+ * in a range tree (dmamap_rtree.c) whose nodes come from a fixed pool in
+ * the memzone. Each node also records, for its subtree, the largest free
+ * gap between two of its ranges, so the top-down search for a fit below a
+ * limit skips every subtree without room and stays O(log n) with thousands
+ * of live ranges. Tracking allocated ranges (not free ones) means a free
+ * never needs a node, and a bad free is caught exactly: its start must be
+ * a node's start and its size the node's size.
  *
  * In front of it, for the power-of-two sizes from the granule up to
  * DMAMAP_IOVA_CACHED_MAX, sit magazines (Bonwick and Adams, "Magazines and
@@ -72,21 +72,6 @@
 /* How long a purge waits for an lcore inside a cache operation. */
 #define IOVA_PURGE_WAIT_MS 1000
 
-#define IOVA_NIL 0u
-#define IOVA_NO_FIT UINT64_MAX
-
-/* One allocated range, in pfns, with its subtree summary. */
-struct iova_node {
-	uint64_t start;
-	uint64_t last;
-	uint64_t min_start;
-	uint64_t max_last;
-	uint64_t max_gap;
-	uint32_t left;
-	uint32_t right;
-	uint32_t height;
-};
-
 struct iova_mag {
 	uint64_t nb;
 	rte_iova_t iova[IOVA_MAG_SIZE];
@@ -125,16 +110,12 @@ struct dmamap_iovad {
 	unsigned int nb_classes;
 	uint64_t start_pfn;
 	uint64_t end_pfn;
-	uint32_t nb_nodes;
-	struct iova_node *nodes;
+	struct dmamap_rtree *ranges;    /* allocated ranges, in pfns */
 	const struct rte_memzone *mz;
 	char name[IOVA_NAME_LEN];
 
 	/* Range allocator. */
 	rte_spinlock_t lock __rte_cache_aligned;
-	uint32_t root;
-	uint32_t free_node;
-	uint32_t nb_free_nodes;
 
 	/* Bytes allocated by threads without an lcore id. */
 	int64_t used_any __rte_cache_aligned;
@@ -142,13 +123,6 @@ struct dmamap_iovad {
 
 	struct iova_depot depot[IOVA_NB_CLASSES_MAX];
 	struct iova_lcore lcore[RTE_MAX_LCORE];
-};
-
-/* Search for the highest aligned block of size pfns ending before end. */
-struct iova_fit {
-	uint64_t size;
-	uint64_t align_mask;
-	uint64_t end;
 };
 
 /*
@@ -272,21 +246,7 @@ iova_mz_size(unsigned int nb_classes, uint32_t nb_nodes)
 {
 	return sizeof(struct dmamap_iovad) +
 		nb_classes * iova_mags_per_class() * sizeof(struct iova_mag) +
-		(nb_nodes + 1) * sizeof(struct iova_node);
-}
-
-/* Chain every node but NIL (index 0) on the free list through left. */
-static void
-iova_nodes_init(struct dmamap_iovad *iovad)
-{
-	uint32_t i;
-
-	memset(&iovad->nodes[IOVA_NIL], 0, sizeof(iovad->nodes[IOVA_NIL]));
-	for (i = 1; i <= iovad->nb_nodes; i++)
-		iovad->nodes[i].left = i < iovad->nb_nodes ? i + 1 : IOVA_NIL;
-	iovad->free_node = 1;
-	iovad->nb_free_nodes = iovad->nb_nodes;
-	iovad->root = IOVA_NIL;
+		dmamap_rtree_size(nb_nodes);
 }
 
 /* Give each lcore two empty magazines per class, the depot the rest. */
@@ -328,12 +288,11 @@ iovad_init(struct dmamap_iovad *iovad, const struct rte_memzone *mz,
 	iovad->nb_classes = iova_nb_classes(granule, cached);
 	iovad->cache_max = iovad->nb_classes == 0 ? 0 :
 		granule << (iovad->nb_classes - 1);
-	iovad->nb_nodes = iova_nb_nodes(start, last, granule);
-	iovad->nodes = (struct iova_node *)
+	iovad->ranges = (struct dmamap_rtree *)
 		(mags + iovad->nb_classes * iova_mags_per_class());
 	rte_spinlock_init(&iovad->lock);
 	rte_spinlock_init(&iovad->purge_lock);
-	iova_nodes_init(iovad);
+	dmamap_rtree_init(iovad->ranges, iova_nb_nodes(start, last, granule));
 	iova_mags_init(iovad, mags);
 	__atomic_store_n(&iovad->magic, IOVA_MAGIC, __ATOMIC_RELEASE);
 }
@@ -403,201 +362,8 @@ dmamap_iovad_destroy(struct dmamap_iovad *iovad)
 }
 
 /*
- * Range allocator: AVL tree of allocated ranges. Callers hold iovad->lock.
+ * Range allocator: the tree of allocated ranges. Callers hold iovad->lock.
  */
-
-static inline struct iova_node *
-iova_node(const struct dmamap_iovad *iovad, uint32_t idx)
-{
-	return &iovad->nodes[idx];
-}
-
-static inline uint32_t
-iova_height(const struct dmamap_iovad *iovad, uint32_t idx)
-{
-	return iova_node(iovad, idx)->height;
-}
-
-/* Recompute a node's subtree summary from its children's. */
-static void
-iova_node_update(struct dmamap_iovad *iovad, uint32_t x)
-{
-	struct iova_node *n = iova_node(iovad, x);
-	const struct iova_node *l = iova_node(iovad, n->left);
-	const struct iova_node *r = iova_node(iovad, n->right);
-	uint64_t gap = RTE_MAX(l->max_gap, r->max_gap);
-
-	n->min_start = n->left != IOVA_NIL ? l->min_start : n->start;
-	n->max_last = n->right != IOVA_NIL ? r->max_last : n->last;
-	if (n->left != IOVA_NIL)
-		gap = RTE_MAX(gap, n->start - l->max_last - 1);
-	if (n->right != IOVA_NIL)
-		gap = RTE_MAX(gap, r->min_start - n->last - 1);
-	n->max_gap = gap;
-	n->height = 1 + RTE_MAX(l->height, r->height);
-}
-
-static uint32_t
-iova_rotate_right(struct dmamap_iovad *iovad, uint32_t x)
-{
-	struct iova_node *n = iova_node(iovad, x);
-	uint32_t y = n->left;
-
-	n->left = iova_node(iovad, y)->right;
-	iova_node(iovad, y)->right = x;
-	iova_node_update(iovad, x);
-	iova_node_update(iovad, y);
-	return y;
-}
-
-static uint32_t
-iova_rotate_left(struct dmamap_iovad *iovad, uint32_t x)
-{
-	struct iova_node *n = iova_node(iovad, x);
-	uint32_t y = n->right;
-
-	n->right = iova_node(iovad, y)->left;
-	iova_node(iovad, y)->left = x;
-	iova_node_update(iovad, x);
-	iova_node_update(iovad, y);
-	return y;
-}
-
-/* Restore the AVL balance at x (children balanced); the new subtree root. */
-static uint32_t
-iova_balance(struct dmamap_iovad *iovad, uint32_t x)
-{
-	struct iova_node *n = iova_node(iovad, x);
-	int64_t bf = (int64_t)iova_height(iovad, n->left) -
-		iova_height(iovad, n->right);
-	const struct iova_node *c;
-
-	if (bf > 1) {
-		c = iova_node(iovad, n->left);
-		if (iova_height(iovad, c->left) < iova_height(iovad, c->right))
-			n->left = iova_rotate_left(iovad, n->left);
-		return iova_rotate_right(iovad, x);
-	}
-	if (bf < -1) {
-		c = iova_node(iovad, n->right);
-		if (iova_height(iovad, c->right) < iova_height(iovad, c->left))
-			n->right = iova_rotate_right(iovad, n->right);
-		return iova_rotate_left(iovad, x);
-	}
-	iova_node_update(iovad, x);
-	return x;
-}
-
-static uint32_t
-iova_tree_insert(struct dmamap_iovad *iovad, uint32_t x, uint32_t nw)
-{
-	struct iova_node *n;
-
-	if (x == IOVA_NIL)
-		return nw;
-	n = iova_node(iovad, x);
-	if (iova_node(iovad, nw)->start < n->start)
-		n->left = iova_tree_insert(iovad, n->left, nw);
-	else
-		n->right = iova_tree_insert(iovad, n->right, nw);
-	return iova_balance(iovad, x);
-}
-
-static uint32_t
-iova_tree_remove_min(struct dmamap_iovad *iovad, uint32_t x, uint32_t *min)
-{
-	struct iova_node *n = iova_node(iovad, x);
-
-	if (n->left == IOVA_NIL) {
-		*min = x;
-		return n->right;
-	}
-	n->left = iova_tree_remove_min(iovad, n->left, min);
-	return iova_balance(iovad, x);
-}
-
-/* Unlink the node starting at start (present in the tree). */
-static uint32_t
-iova_tree_remove(struct dmamap_iovad *iovad, uint32_t x, uint64_t start)
-{
-	struct iova_node *n = iova_node(iovad, x);
-	uint32_t min, right;
-
-	if (start < n->start) {
-		n->left = iova_tree_remove(iovad, n->left, start);
-	} else if (start > n->start) {
-		n->right = iova_tree_remove(iovad, n->right, start);
-	} else {
-		if (n->left == IOVA_NIL || n->right == IOVA_NIL)
-			return n->left == IOVA_NIL ? n->right : n->left;
-		right = iova_tree_remove_min(iovad, n->right, &min);
-		iova_node(iovad, min)->left = n->left;
-		iova_node(iovad, min)->right = right;
-		return iova_balance(iovad, min);
-	}
-	return iova_balance(iovad, x);
-}
-
-/* The node holding pfn, or NIL. */
-static uint32_t
-iova_tree_find(const struct dmamap_iovad *iovad, uint64_t pfn)
-{
-	uint32_t x = iovad->root;
-	const struct iova_node *n;
-
-	while (x != IOVA_NIL) {
-		n = iova_node(iovad, x);
-		if (pfn < n->start)
-			x = n->left;
-		else if (pfn > n->last)
-			x = n->right;
-		else
-			return x;
-	}
-	return IOVA_NIL;
-}
-
-/* Highest fit in the free pfns [lo, hi). */
-static uint64_t
-iova_fit_gap(const struct iova_fit *f, uint64_t lo, uint64_t hi)
-{
-	uint64_t top = RTE_MIN(hi, f->end);
-	uint64_t s;
-
-	if (top < lo || top - lo < f->size)
-		return IOVA_NO_FIT;
-	s = (top - f->size) & ~f->align_mask;
-	return s >= lo ? s : IOVA_NO_FIT;
-}
-
-/* Whether x's region [lo, hi) below the limit has a gap of the size. */
-static bool
-iova_subtree_may_fit(const struct iova_node *n, const struct iova_fit *f,
-		uint64_t lo, uint64_t hi)
-{
-	if (lo >= f->end || f->end - lo < f->size)
-		return false;
-	return n->max_gap >= f->size || n->min_start - lo >= f->size ||
-		hi - n->max_last - 1 >= f->size;
-}
-
-/* Highest fit in the region [lo, hi) that subtree x covers. */
-static uint64_t
-iova_fit_subtree(const struct dmamap_iovad *iovad, const struct iova_fit *f,
-		uint32_t x, uint64_t lo, uint64_t hi)
-{
-	const struct iova_node *n = iova_node(iovad, x);
-	uint64_t s;
-
-	if (x == IOVA_NIL)
-		return iova_fit_gap(f, lo, hi);
-	if (!iova_subtree_may_fit(n, f, lo, hi))
-		return IOVA_NO_FIT;
-	s = iova_fit_subtree(iovad, f, n->right, n->last + 1, hi);
-	if (s != IOVA_NO_FIT)
-		return s;
-	return iova_fit_subtree(iovad, f, n->left, lo, n->start);
-}
 
 /* First pfn past the last granule wholly at or below limit. */
 static uint64_t
@@ -609,57 +375,32 @@ iova_limit_end(const struct dmamap_iovad *iovad, rte_iova_t limit)
 		iovad->end_pfn);
 }
 
-static uint32_t
-iova_node_get(struct dmamap_iovad *iovad, uint64_t start, uint64_t npages)
-{
-	uint32_t x = iovad->free_node;
-	struct iova_node *n = iova_node(iovad, x);
-
-	iovad->free_node = n->left;
-	iovad->nb_free_nodes--;
-	n->start = start;
-	n->last = start + npages - 1;
-	n->left = IOVA_NIL;
-	n->right = IOVA_NIL;
-	iova_node_update(iovad, x);
-	return x;
-}
-
-static void
-iova_node_put(struct dmamap_iovad *iovad, uint32_t x)
-{
-	iova_node(iovad, x)->left = iovad->free_node;
-	iovad->free_node = x;
-	iovad->nb_free_nodes++;
-}
-
 static rte_iova_t
 iova_range_alloc_locked(struct dmamap_iovad *iovad, uint64_t len,
 		uint64_t align, rte_iova_t limit)
 {
-	struct iova_fit f = {
+	struct dmamap_rtree_fit f = {
 		.size = len >> iovad->shift,
 		.align_mask = (align >> iovad->shift) - 1,
 		.end = iova_limit_end(iovad, limit),
 	};
+	struct dmamap_rtree *r = iovad->ranges;
 	uint64_t pfn;
 
 	RTE_ASSERT(rte_spinlock_is_locked(&iovad->lock));
-	if (iovad->nb_free_nodes == 0) {
+	if (r->count == r->capacity) {
 		DMAMAP_LOG(DEBUG, "%s: all %u ranges in use", iovad->name,
-			iovad->nb_nodes);
+			r->capacity);
 		return RTE_BAD_IOVA;
 	}
-	pfn = iova_fit_subtree(iovad, &f, iovad->root, iovad->start_pfn,
-		iovad->end_pfn);
-	if (pfn == IOVA_NO_FIT) {
+	pfn = dmamap_rtree_fit(r, &f, iovad->start_pfn, iovad->end_pfn);
+	if (pfn == DMAMAP_RTREE_NO_FIT) {
 		DMAMAP_LOG(DEBUG, "%s: no 0x%" PRIx64 " bytes aligned to 0x%"
 			PRIx64 " free at or below 0x%" PRIx64, iovad->name,
 			len, align, limit);
 		return RTE_BAD_IOVA;
 	}
-	iovad->root = iova_tree_insert(iovad, iovad->root,
-		iova_node_get(iovad, pfn, f.size));
+	dmamap_rtree_insert(r, pfn, pfn + f.size - 1);
 	return pfn << iovad->shift;
 }
 
@@ -681,9 +422,9 @@ static void
 iova_bad_free(const struct dmamap_iovad *iovad, rte_iova_t iova, uint64_t len,
 		uint32_t x)
 {
-	const struct iova_node *n = iova_node(iovad, x);
+	const struct dmamap_rtree_node *n = dmamap_rtree_node(iovad->ranges, x);
 
-	if (x == IOVA_NIL)
+	if (x == DMAMAP_RTREE_NIL)
 		DMAMAP_LOG(ERR, "%s: free of IOVA 0x%" PRIx64 " (0x%" PRIx64
 			" bytes) that is not allocated", iovad->name, iova, len);
 	else
@@ -699,17 +440,16 @@ iova_range_free_locked(struct dmamap_iovad *iovad, rte_iova_t iova,
 		uint64_t len)
 {
 	uint64_t pfn = iova >> iovad->shift;
-	uint32_t x = iova_tree_find(iovad, pfn);
-	const struct iova_node *n = iova_node(iovad, x);
+	uint32_t x = dmamap_rtree_find(iovad->ranges, pfn, pfn);
+	const struct dmamap_rtree_node *n = dmamap_rtree_node(iovad->ranges, x);
 
 	RTE_ASSERT(rte_spinlock_is_locked(&iovad->lock));
-	if (x == IOVA_NIL || n->start != pfn ||
+	if (x == DMAMAP_RTREE_NIL || n->start != pfn ||
 			n->last - n->start + 1 != len >> iovad->shift) {
 		iova_bad_free(iovad, iova, len, x);
 		return -EINVAL;
 	}
-	iovad->root = iova_tree_remove(iovad, iovad->root, pfn);
-	iova_node_put(iovad, x);
+	dmamap_rtree_remove(iovad->ranges, x);
 	return 0;
 }
 

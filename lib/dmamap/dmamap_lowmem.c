@@ -28,7 +28,7 @@
  * files that look like its own ("*map_*") when a primary process starts.
  */
 
-/* fallocate() and its flags */
+/* fallocate(), MAP_FIXED_NOREPLACE */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -36,17 +36,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/queue.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -56,10 +53,6 @@
 
 #include "dmamap_private.h"
 #include "rte_dmamap_heap.h"
-
-#ifndef HUGETLBFS_MAGIC
-#define HUGETLBFS_MAGIC 0x958458f6
-#endif
 
 #define LOWMEM_MAGIC UINT64_C(0x6c6f776d656d3031) /* "lowmem01" */
 
@@ -174,144 +167,27 @@ lowmem_args_check(const char *name, rte_iova_t mask, size_t size)
 	return 0;
 }
 
-/* EAL's file prefix: the last part of its runtime directory. */
-static const char *
-lowmem_file_prefix(void)
-{
-	const char *dir = rte_eal_get_runtime_dir();
-	const char *slash = strrchr(dir, '/');
-
-	return slash == NULL ? dir : slash + 1;
-}
-
-static bool
-lowmem_is_hugetlbfs_2m(const char *dir)
-{
-	struct statfs st;
-
-	return statfs(dir, &st) == 0 && st.f_type == HUGETLBFS_MAGIC &&
-		(uint64_t)st.f_bsize == DMAMAP_PAGE_2M;
-}
-
-static int
-lowmem_hugedir_walk(const struct rte_memseg_list *msl,
-		const struct rte_memseg *ms, void *arg)
-{
-	char link[32], target[PATH_MAX];
-	char *dir = arg;
-	ssize_t n;
-	int fd;
-
-	if (msl->external || msl->page_sz != DMAMAP_PAGE_2M)
-		return 0;
-	fd = rte_memseg_get_fd_thread_unsafe(ms);
-	if (fd < 0)
-		return 0;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n <= 0)
-		return 0;
-	target[n] = '\0';
-	snprintf(dir, PATH_MAX, "%s", dirname(target));
-	return 1;
-}
-
 /* The file of an area: <dir>/<EAL file prefix>_lowmem_<name>. */
 static int
 lowmem_path(struct dmamap_lowmem *lm, const char *dir)
 {
-	int n;
-
-	n = snprintf(lm->path, sizeof(lm->path), "%s/%s_lowmem_%s", dir,
-		lowmem_file_prefix(), lm->name);
-	if (n < 0 || (size_t)n >= sizeof(lm->path))
-		return -ENAMETOOLONG;
-	return 0;
+	return dmamap_hugefile_path(lm->path, sizeof(lm->path), dir, "_lowmem_",
+		lm->name);
 }
 
 /* The hugetlbfs mount EAL uses for 2 MiB pages, else /dev/hugepages. */
 static int
 lowmem_hugedir(char dir[PATH_MAX])
 {
-	dir[0] = '\0';
-	if (rte_memseg_walk(lowmem_hugedir_walk, dir) > 0 &&
-			lowmem_is_hugetlbfs_2m(dir))
+	if (dmamap_hugefile_eal_dir(dir, DMAMAP_PAGE_2M) == 0)
 		return 0;
 	snprintf(dir, PATH_MAX, "/dev/hugepages");
-	if (lowmem_is_hugetlbfs_2m(dir))
-		return 0;
-	return -ENOENT;
-}
-
-/*
- * Create the file, replacing a stale one that no process holds (left by a
- * process that died), and take the shared lock every user holds.
- */
-static int
-lowmem_file_create(const char *path)
-{
-	int fd, tries;
-
-	for (tries = 0; tries < 2; tries++) {
-		fd = open(path, O_CREAT | O_EXCL | O_RDWR, 0600);
-		if (fd >= 0)
-			break;
-		if (errno != EEXIST)
-			return -errno;
-		fd = open(path, O_RDWR);
-		if (fd < 0)
-			return -errno;
-		if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-			close(fd);
-			return -EEXIST;
-		}
-		unlink(path);
-		close(fd);
-	}
-	if (fd < 0)
-		return -EEXIST;
-	if (flock(fd, LOCK_SH) != 0) {
-		fd = -errno;
-		unlink(path);
-		return fd;
-	}
-	return fd;
+	return dmamap_hugefile_is_mount(dir, DMAMAP_PAGE_2M) ? 0 : -ENOENT;
 }
 
 /*
  * Virtual address space.
  */
-
-/*
- * Lowest aligned address at or above floor where len bytes map nothing
- * yet, wholly at or below limit; 0 when there is none.
- */
-static uintptr_t
-lowmem_find_gap(uintptr_t floor, size_t len, size_t align, uint64_t limit)
-{
-	uintptr_t addr = RTE_ALIGN_CEIL(floor, align), start, end;
-	char *line = NULL;
-	size_t line_len = 0;
-	FILE *f;
-
-	f = fopen("/proc/self/maps", "r");
-	if (f == NULL)
-		return 0;
-	while (getline(&line, &line_len, f) > 0) {
-		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR, &start, &end) != 2)
-			continue;
-		if (end <= addr)
-			continue;
-		if (start >= addr + len)
-			break;
-		addr = RTE_ALIGN_CEIL(end, align);
-	}
-	free(line);
-	fclose(f);
-	if (addr + len - 1 > limit || addr + len < addr)
-		return 0;
-	return addr;
-}
 
 static void
 lowmem_unmap_pieces(const struct dmamap_lowmem *lm, uint32_t count)
@@ -369,7 +245,8 @@ lowmem_map_low(struct dmamap_lowmem *lm, int fd, uint64_t limit)
 	for (i = 0; i < RTE_DIM(floors); i++) {
 		floor = floors[i];
 		for (tries = 0; tries < LOWMEM_PLACE_RETRIES; tries++) {
-			addr = lowmem_find_gap(floor, lm->len, DMAMAP_PAGE_2M, limit);
+			addr = dmamap_hugefile_va_gap(floor, lm->len,
+				DMAMAP_PAGE_2M, limit);
 			if (addr == 0)
 				break;
 			lm->va = (void *)addr;
@@ -410,7 +287,7 @@ lowmem_place_va_file(struct dmamap_lowmem *lm, rte_iova_t mask, bool huge)
 	lm->nb_pieces = 1;
 	lm->pieces[0].file_off = 0;
 	lm->pieces[0].len = lm->len;
-	fd = lowmem_file_create(lm->path);
+	fd = dmamap_hugefile_create(lm->path);
 	if (fd < 0)
 		return fd;
 	ret = lowmem_file_size(fd, lm->len, huge);
@@ -466,29 +343,6 @@ struct lowmem_probe {
 	uint32_t first;          /* chosen run: fit[first .. first + need) */
 };
 
-/* Read the physical address of the file page at off, allocated before. */
-static int
-lowmem_probe_page(struct lowmem_probe *pr, uint64_t off, rte_iova_t *pa)
-{
-	uint64_t entry = 0;
-	void *va;
-
-	va = mmap(NULL, DMAMAP_PAGE_2M, PROT_READ | PROT_WRITE,
-		MAP_SHARED | MAP_POPULATE, pr->fd, off);
-	if (va == MAP_FAILED)
-		return -errno;
-	if (pread(pr->pagemap, &entry, sizeof(entry),
-			((uintptr_t)va / DMAMAP_PAGE_4K) * sizeof(entry)) !=
-			sizeof(entry))
-		entry = 0;
-	munmap(va, DMAMAP_PAGE_2M);
-	/* Present bit and a frame number: zero without CAP_SYS_ADMIN. */
-	if (!(entry >> 63) || (entry & ((UINT64_C(1) << 55) - 1)) == 0)
-		return -EACCES;
-	*pa = (entry & ((UINT64_C(1) << 55) - 1)) * DMAMAP_PAGE_4K;
-	return 0;
-}
-
 /*
  * Insert a page that fits into the sorted list; true when it completes a
  * physically contiguous run of the pages needed.
@@ -525,11 +379,12 @@ lowmem_probe_run(struct lowmem_probe *pr)
 
 	while (pr->nb_pages < budget) {
 		pg.file_off = (uint64_t)pr->nb_pages * DMAMAP_PAGE_2M;
-		/* No free hugepage left: fallocate fails with ENOSPC. */
-		if (fallocate(pr->fd, 0, pg.file_off, DMAMAP_PAGE_2M) != 0)
+		/* No free hugepage left: the allocation fails. */
+		if (dmamap_hugefile_alloc(pr->fd, pg.file_off, DMAMAP_PAGE_2M) < 0)
 			break;
 		pr->nb_pages++;
-		ret = lowmem_probe_page(pr, pg.file_off, &pg.pa);
+		ret = dmamap_hugefile_page_pa(pr->fd, pr->pagemap, pg.file_off,
+			DMAMAP_PAGE_2M, &pg.pa);
 		if (ret < 0)
 			return ret;
 		if (lowmem_fits(pg.pa, DMAMAP_PAGE_2M, pr->mask) &&
@@ -561,8 +416,7 @@ lowmem_probe_release(const struct lowmem_probe *pr, bool keep_chosen)
 		off = (uint64_t)i * DMAMAP_PAGE_2M;
 		if (keep_chosen && lowmem_probe_chosen(pr, off))
 			continue;
-		fallocate(pr->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-			off, DMAMAP_PAGE_2M);
+		dmamap_hugefile_release(pr->fd, off, DMAMAP_PAGE_2M);
 	}
 }
 
@@ -593,16 +447,16 @@ lowmem_probe_pages(struct dmamap_lowmem *lm, struct lowmem_probe *pr)
 	int ret;
 
 	pr->fit = calloc(pr->need + LOWMEM_PROBE_EXTRA, sizeof(*pr->fit));
-	pr->pagemap = open("/proc/self/pagemap", O_RDONLY);
+	pr->pagemap = dmamap_pagemap_open(NULL);
 	if (pr->fit == NULL || pr->pagemap < 0) {
-		ret = pr->fit == NULL ? -ENOMEM : -errno;
+		ret = pr->fit == NULL ? -ENOMEM : pr->pagemap;
 		goto out;
 	}
 	ret = lowmem_probe_run(pr);
 	if (ret == 0)
 		lowmem_probe_pieces(pr, lm);
 	lowmem_probe_release(pr, ret == 0);
-	if (ret == -EACCES)
+	if (ret == -EPERM)
 		DMAMAP_LOG(ERR, "%s: cannot read physical addresses from "
 			"/proc/self/pagemap", lm->name);
 	else if (ret < 0)
@@ -634,7 +488,7 @@ lowmem_place_pa(struct dmamap_lowmem *lm, rte_iova_t mask)
 	lm->pgsz = DMAMAP_PAGE_2M;
 	lm->len = RTE_ALIGN_CEIL(lm->size, DMAMAP_PAGE_2M);
 	pr.need = lm->len / DMAMAP_PAGE_2M;
-	pr.fd = lowmem_file_create(lm->path);
+	pr.fd = dmamap_hugefile_create(lm->path);
 	if (pr.fd < 0)
 		return pr.fd;
 	ret = lowmem_probe_pages(lm, &pr);
@@ -737,16 +591,40 @@ lowmem_try_memzone(const char *name, rte_iova_t mask, size_t size,
 
 /*
  * Attempt 0: the PA=VA heap, whose low pages are low in both IOVA modes
- * (identity: IOVA = VA = PA). Its memory sits in memory placed before.
+ * (identity: IOVA = VA = PA). Malloc takes the first chunk that fits, so
+ * each try that lands above the mask holds that place, and the next try
+ * lands elsewhere.
  */
+#define LOWMEM_HEAP_TRIES 16
+
 static struct dmamap_lowmem *
 lowmem_try_heap(const char *name, rte_iova_t mask, size_t size)
 {
+	const struct rte_memzone *held[LOWMEM_HEAP_TRIES];
+	static uint32_t hold_seq;
+	char hold_name[RTE_MEMZONE_NAMESIZE];
 	struct rte_dmamap_heap_info info;
+	struct dmamap_lowmem *lm = NULL;
+	unsigned int n;
 
 	if (rte_dmamap_heap_info_get(&info) < 0)
 		return NULL;
-	return lowmem_try_memzone(name, mask, size, info.socket_id);
+	for (n = 0; n < LOWMEM_HEAP_TRIES; n++) {
+		lm = lowmem_try_memzone(name, mask, size, info.socket_id);
+		if (lm != NULL)
+			break;
+		snprintf(hold_name, sizeof(hold_name), "dmamap_lmhold%u",
+			hold_seq++);
+		held[n] = rte_memzone_reserve_aligned(hold_name, LOWMEM_MZ_HDR +
+			size, info.socket_id, RTE_MEMZONE_IOVA_CONTIG,
+			DMAMAP_PAGE_4K);
+		if (held[n] == NULL)
+			break;
+	}
+	/* held[0..n) are the places taken above the mask. */
+	while (n-- > 0)
+		rte_memzone_free(held[n]);
+	return lm;
 }
 
 static struct dmamap_lowmem *
@@ -909,11 +787,11 @@ lowmem_open_shared(struct dmamap_lowmem *lm)
 	local = calloc(1, sizeof(*local));
 	if (local == NULL)
 		return -ENOMEM;
-	fd = open(lm->path, O_RDWR);
-	if (fd < 0 || flock(fd, LOCK_SH) != 0) {
-		ret = -errno;
+	fd = dmamap_hugefile_open(lm->path);
+	if (fd < 0) {
+		ret = fd;
 		DMAMAP_LOG(ERR, "%s: cannot open %s: %s", lm->name, lm->path,
-			strerror(errno));
+			strerror(-ret));
 		goto fail;
 	}
 	ret = lowmem_attach(lm, fd);

@@ -8,9 +8,14 @@
 /*
  * Interfaces between the parts of lib/dmamap, bottom up:
  *   dmamap_xlate.c   translation tables, kept current from EAL memory
+ *   dmamap_rtree.c   range tree under the IOVA allocator and the VFIO table
  *   dmamap_iova.c    IOVA allocator of a domain
  *   dmamap_domain.c  domains, flush queues
+ *   dmamap_hugefile.c hugepage files and physical addresses
+ *   dmamap_heap.c    the PA=VA hugepage heap
  *   dmamap_lowmem.c  memory under a mask; dmamap_bounce.c bounce pools
+ *   dmamap_vfio.c    VFIO backend; dmamap_fault.c fault injection
+ *   dmamap_umem.c    the umem pool and its mempool driver
  *   dmamap_debug.c   DMA-API debug checker
  *   rte_dmamap.c     devices, streaming API, allocation
  *   dmamap_iova_api.c two-step API and region helpers
@@ -59,6 +64,66 @@ int dmamap_xlate_del(const void *va, size_t len);
 size_t dmamap_xlate_mem_used(void);
 /* Highest IOVA of known memory, for bypass decisions. */
 rte_iova_t dmamap_xlate_max_iova(void);
+
+/*
+ * Range tree (dmamap_rtree.c), under the IOVA allocator and the VFIO table:
+ * disjoint ranges [start, last] in an AVL tree keyed by start, over a pool
+ * of capacity nodes that follows the header in the caller's memory. Links
+ * are node indexes, DMAMAP_RTREE_NIL standing for none, so a tree in a
+ * memzone serves every process. Each node summarizes its subtree for the
+ * search for free room. Callers serialize and only read the structures.
+ */
+#define DMAMAP_RTREE_NIL 0u
+#define DMAMAP_RTREE_NO_FIT UINT64_MAX
+
+struct dmamap_rtree_node {
+	uint64_t start;
+	uint64_t last;
+	uint64_t min_start;     /* lowest start in the subtree */
+	uint64_t max_last;      /* highest last in the subtree */
+	uint64_t max_gap;       /* largest hole between two of its ranges */
+	uint32_t left;
+	uint32_t right;
+	uint32_t height;
+};
+
+struct dmamap_rtree {
+	uint32_t capacity;
+	uint32_t count;
+	uint32_t root;
+	uint32_t free_node;     /* free nodes chain through left */
+	struct dmamap_rtree_node nodes[]; /* NIL, then the pool */
+};
+
+/* Room wanted: size units starting at a multiple of align_mask + 1, below end. */
+struct dmamap_rtree_fit {
+	uint64_t size;
+	uint64_t align_mask;
+	uint64_t end;
+};
+
+/* Bytes of a tree of capacity nodes, header included. */
+size_t dmamap_rtree_size(uint32_t capacity);
+void dmamap_rtree_init(struct dmamap_rtree *t, uint32_t capacity);
+/* Add [start, last], which must meet no range: its node, NIL when all are used. */
+uint32_t dmamap_rtree_insert(struct dmamap_rtree *t, uint64_t start,
+		uint64_t last);
+/* Remove node x, which is in the tree, and give it back to the pool. */
+void dmamap_rtree_remove(struct dmamap_rtree *t, uint32_t x);
+/* The lowest node meeting [start, last], or NIL. */
+uint32_t dmamap_rtree_find(const struct dmamap_rtree *t, uint64_t start,
+		uint64_t last);
+/* The highest start of room f in [lo, hi), an interval holding every range;
+ * DMAMAP_RTREE_NO_FIT when there is none.
+ */
+uint64_t dmamap_rtree_fit(const struct dmamap_rtree *t,
+		const struct dmamap_rtree_fit *f, uint64_t lo, uint64_t hi);
+
+static inline const struct dmamap_rtree_node *
+dmamap_rtree_node(const struct dmamap_rtree *t, uint32_t x)
+{
+	return &t->nodes[x];
+}
 
 /*
  * IOVA allocator (dmamap_iova.c): one per domain, state in one memzone.
@@ -341,6 +406,51 @@ int dmamap_vfio_aperture_pick(const rte_iova_t *ranges,
 		unsigned int nb_ranges, const rte_iova_t *excl,
 		unsigned int nb_excl, uint64_t granule, rte_iova_t *start,
 		rte_iova_t *last);
+
+/*
+ * Hugepage files (dmamap_hugefile.c), shared by the PA=VA heap and memory
+ * under a mask: a file of the library's own in the hugetlbfs mount EAL
+ * uses, named after EAL's file prefix and held with a shared lock by every
+ * process using it (a starting primary removes unlocked files that look
+ * like its own), and the physical addresses of its pages. Functions that
+ * return an int return 0 (or a descriptor) or a negative errno and, unless
+ * said below, log nothing: the caller names what failed.
+ */
+
+/* Whether dir is a hugetlbfs mount of pages of pgsz bytes. */
+bool dmamap_hugefile_is_mount(const char *dir, size_t pgsz);
+/* The mount holding EAL's own page files of pgsz bytes, into dir (PATH_MAX
+ * bytes); -ENOENT when EAL has none there.
+ */
+int dmamap_hugefile_eal_dir(char *dir, size_t pgsz);
+/* "<dir>/<EAL file prefix><infix><name>" into path; -ENAMETOOLONG. */
+int dmamap_hugefile_path(char *path, size_t size, const char *dir,
+		const char *infix, const char *name);
+/* Create the file, replacing a stale one no process holds, shared-locked;
+ * its descriptor, or -EEXIST when a live process holds it.
+ */
+int dmamap_hugefile_create(const char *path);
+/* Open a file another process created, shared-locked; its descriptor. */
+int dmamap_hugefile_open(const char *path);
+/* Allocate [off, +len) of the file; -ENOMEM when the pool has no page. */
+int dmamap_hugefile_alloc(int fd, uint64_t off, uint64_t len);
+/* Give [off, +len) back to the pool; a failure is logged (WARNING). */
+void dmamap_hugefile_release(int fd, uint64_t off, uint64_t len);
+/* Open path, or this process's pagemap when NULL; a failure is logged. */
+int dmamap_pagemap_open(const char *path);
+/*
+ * Map the page of pgsz bytes at off (allocated before), touch it and read
+ * its physical address from pagemap: -ENOMEM when it cannot be mapped,
+ * -EPERM when the kernel hides physical addresses (no CAP_SYS_ADMIN).
+ */
+int dmamap_hugefile_page_pa(int fd, int pagemap, uint64_t off, size_t pgsz,
+		rte_iova_t *pa);
+/*
+ * Lowest address at or above floor, aligned, where len bytes map nothing
+ * in this process and end at or below last; 0 when there is none.
+ */
+uintptr_t dmamap_hugefile_va_gap(uintptr_t floor, size_t len, size_t align,
+		uint64_t last);
 
 /*
  * Fault injection for tests (dmamap_fault.c): arm a site so that its Nth

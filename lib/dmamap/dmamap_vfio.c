@@ -14,9 +14,9 @@
  * The table is bookkeeping only: pure functions over the table decide
  * whether a map or an unmap is acceptable (no overlap, unmap of whole
  * mapped ranges only, capacity) before any ioctl runs, and answer
- * translations. Mapped ranges are nodes of an AVL tree keyed by IOVA, in a
- * node pool of the table, so each operation is O(log n) however many
- * mappings are live.
+ * translations. Mapped ranges are nodes of a range tree (dmamap_rtree.c)
+ * in the table, so each operation is O(log n) however many mappings are
+ * live.
  *
  * The container's file descriptor belongs to the process that created the
  * domain. Other processes use EAL's descriptor of the default container
@@ -58,29 +58,16 @@
 #define VFIO_RANGES_MAX 64
 /* Aperture width assumed when the kernel reports no valid IOVA ranges. */
 #define VFIO_DEFAULT_APERTURE_BITS 39
-#define VFIO_NIL 0u
 /* Processes other than the creator using non-default containers. */
 #define VFIO_BORROWED_MAX 32
 
 /*
- * Table of mapped ranges, in shared memory: an AVL tree of nodes in
- * nodes[1 .. capacity], node 0 standing for none.
+ * Table of mapped ranges, in shared memory: the target of each range by
+ * its node's index, then the tree of the ranges.
  */
-struct vfio_node {
-	rte_iova_t iova;
-	rte_iova_t last;
-	rte_iova_t target;
-	uint32_t left;
-	uint32_t right;
-	uint32_t height;
-};
-
 struct dmamap_vfio_table {
 	uint32_t capacity;
-	uint32_t count;
-	uint32_t root;
-	uint32_t free_node;
-	struct vfio_node nodes[];
+	rte_iova_t target[];
 };
 
 /* Backend state of a domain (its priv), followed by the table. */
@@ -104,160 +91,45 @@ static pthread_mutex_t vfio_borrowed_lock = PTHREAD_MUTEX_INITIALIZER;
  * Table: pure bookkeeping, no system calls. Callers serialize.
  */
 
+static inline struct dmamap_rtree *
+vfio_ranges(const struct dmamap_vfio_table *t)
+{
+	return (struct dmamap_rtree *)(uintptr_t)&t->target[t->capacity + 1];
+}
 
 size_t
 dmamap_vfio_table_size(uint32_t capacity)
 {
 	return sizeof(struct dmamap_vfio_table) +
-		((size_t)capacity + 1) * sizeof(struct vfio_node);
+		((size_t)capacity + 1) * sizeof(rte_iova_t) +
+		dmamap_rtree_size(capacity);
 }
 
 void
 dmamap_vfio_table_init(struct dmamap_vfio_table *t, uint32_t capacity)
 {
-	uint32_t i;
-
 	memset(t, 0, dmamap_vfio_table_size(capacity));
 	t->capacity = capacity;
-	for (i = 1; i <= capacity; i++)
-		t->nodes[i].left = i < capacity ? i + 1 : VFIO_NIL;
-	t->free_node = capacity > 0 ? 1 : VFIO_NIL;
+	dmamap_rtree_init(vfio_ranges(t), capacity);
 }
 
 uint32_t
 dmamap_vfio_table_count(const struct dmamap_vfio_table *t)
 {
-	return t->count;
+	return vfio_ranges(t)->count;
 }
 
-static inline struct vfio_node *
-tnode(const struct dmamap_vfio_table *t, uint32_t x)
-{
-	return (struct vfio_node *)(uintptr_t)&t->nodes[x];
-}
-
-static void
-tnode_update(struct dmamap_vfio_table *t, uint32_t x)
-{
-	struct vfio_node *n = tnode(t, x);
-
-	n->height = 1 + RTE_MAX(tnode(t, n->left)->height,
-		tnode(t, n->right)->height);
-}
-
-static uint32_t
-trotate(struct dmamap_vfio_table *t, uint32_t x, bool right)
-{
-	struct vfio_node *n = tnode(t, x);
-	uint32_t y = right ? n->left : n->right;
-
-	if (right) {
-		n->left = tnode(t, y)->right;
-		tnode(t, y)->right = x;
-	} else {
-		n->right = tnode(t, y)->left;
-		tnode(t, y)->left = x;
-	}
-	tnode_update(t, x);
-	tnode_update(t, y);
-	return y;
-}
-
-static int64_t
-tbalance_factor(const struct dmamap_vfio_table *t, uint32_t x)
-{
-	return (int64_t)tnode(t, tnode(t, x)->left)->height -
-		tnode(t, tnode(t, x)->right)->height;
-}
-
-static uint32_t
-tbalance(struct dmamap_vfio_table *t, uint32_t x)
-{
-	struct vfio_node *n = tnode(t, x);
-	int64_t bf = tbalance_factor(t, x);
-
-	if (bf > 1) {
-		if (tbalance_factor(t, n->left) < 0)
-			n->left = trotate(t, n->left, false);
-		return trotate(t, x, true);
-	}
-	if (bf < -1) {
-		if (tbalance_factor(t, n->right) > 0)
-			n->right = trotate(t, n->right, true);
-		return trotate(t, x, false);
-	}
-	tnode_update(t, x);
-	return x;
-}
-
-static uint32_t
-tinsert(struct dmamap_vfio_table *t, uint32_t x, uint32_t nw)
-{
-	struct vfio_node *n;
-
-	if (x == VFIO_NIL)
-		return nw;
-	n = tnode(t, x);
-	if (tnode(t, nw)->iova < n->iova)
-		n->left = tinsert(t, n->left, nw);
-	else
-		n->right = tinsert(t, n->right, nw);
-	return tbalance(t, x);
-}
-
-static uint32_t
-tremove_min(struct dmamap_vfio_table *t, uint32_t x, uint32_t *min)
-{
-	struct vfio_node *n = tnode(t, x);
-
-	if (n->left == VFIO_NIL) {
-		*min = x;
-		return n->right;
-	}
-	n->left = tremove_min(t, n->left, min);
-	return tbalance(t, x);
-}
-
-/* Unlink the node starting at iova, present in the tree. */
-static uint32_t
-tremove(struct dmamap_vfio_table *t, uint32_t x, rte_iova_t iova)
-{
-	struct vfio_node *n = tnode(t, x);
-	uint32_t min, right;
-
-	if (iova < n->iova) {
-		n->left = tremove(t, n->left, iova);
-	} else if (iova > n->iova) {
-		n->right = tremove(t, n->right, iova);
-	} else {
-		if (n->left == VFIO_NIL || n->right == VFIO_NIL)
-			return n->left == VFIO_NIL ? n->right : n->left;
-		right = tremove_min(t, n->right, &min);
-		tnode(t, min)->left = n->left;
-		tnode(t, min)->right = right;
-		return tbalance(t, min);
-	}
-	return tbalance(t, x);
-}
-
-/* The lowest node intersecting [iova, last], or NIL. */
-static uint32_t
+/* The lowest range meeting [iova, last], or NIL. */
+static inline uint32_t
 tfind(const struct dmamap_vfio_table *t, rte_iova_t iova, rte_iova_t last)
 {
-	uint32_t x = t->root, best = VFIO_NIL;
-	const struct vfio_node *n;
+	return dmamap_rtree_find(vfio_ranges(t), iova, last);
+}
 
-	while (x != VFIO_NIL) {
-		n = tnode(t, x);
-		if (n->last < iova) {
-			x = n->right;
-			continue;
-		}
-		if (n->iova <= last)
-			best = x;
-		x = n->left;
-	}
-	return best;
+static inline const struct dmamap_rtree_node *
+tnode(const struct dmamap_vfio_table *t, uint32_t x)
+{
+	return dmamap_rtree_node(vfio_ranges(t), x);
 }
 
 static bool
@@ -270,24 +142,16 @@ int
 dmamap_vfio_table_add(struct dmamap_vfio_table *t, rte_iova_t iova,
 		uint64_t len, rte_iova_t target)
 {
-	struct vfio_node *n;
 	uint32_t x;
 
 	if (!range_valid(iova, len))
 		return -EINVAL;
-	if (tfind(t, iova, iova + len - 1) != VFIO_NIL)
+	if (tfind(t, iova, iova + len - 1) != DMAMAP_RTREE_NIL)
 		return -EEXIST;
-	if (t->free_node == VFIO_NIL)
+	x = dmamap_rtree_insert(vfio_ranges(t), iova, iova + len - 1);
+	if (x == DMAMAP_RTREE_NIL)
 		return -ENOSPC;
-	x = t->free_node;
-	n = tnode(t, x);
-	t->free_node = n->left;
-	*n = (struct vfio_node){
-		.iova = iova, .last = iova + len - 1, .target = target,
-		.height = 1,
-	};
-	t->root = tinsert(t, t->root, x);
-	t->count++;
+	t->target[x] = target;
 	return 0;
 }
 
@@ -300,7 +164,7 @@ dmamap_vfio_table_check_unmap(const struct dmamap_vfio_table *t,
 		rte_iova_t iova, uint64_t len)
 {
 	rte_iova_t last = iova + len - 1, next = iova;
-	const struct vfio_node *n;
+	const struct dmamap_rtree_node *n;
 	uint32_t x;
 	int count = 0;
 
@@ -308,10 +172,10 @@ dmamap_vfio_table_check_unmap(const struct dmamap_vfio_table *t,
 		return -EINVAL;
 	for (;;) {
 		x = tfind(t, next, next);
-		if (x == VFIO_NIL)
+		if (x == DMAMAP_RTREE_NIL)
 			return -EINVAL;
 		n = tnode(t, x);
-		if (n->iova != next || n->last > last)
+		if (n->start != next || n->last > last)
 			return -EINVAL;
 		count++;
 		if (n->last == last)
@@ -326,22 +190,19 @@ dmamap_vfio_table_del(struct dmamap_vfio_table *t, rte_iova_t iova,
 		uint64_t len)
 {
 	rte_iova_t last = iova + len - 1, cur = iova, end;
+	const struct dmamap_rtree_node *n;
 	unsigned int count = 0;
-	struct vfio_node *n;
 	uint32_t x;
 
 	if (!range_valid(iova, len))
 		return 0;
-	while ((x = tfind(t, cur, last)) != VFIO_NIL) {
+	while ((x = tfind(t, cur, last)) != DMAMAP_RTREE_NIL) {
 		n = tnode(t, x);
 		end = n->last;
 		if (end > last)
 			break;
-		if (n->iova >= iova) {
-			t->root = tremove(t, t->root, n->iova);
-			n->left = t->free_node;
-			t->free_node = x;
-			t->count--;
+		if (n->start >= iova) {
+			dmamap_rtree_remove(vfio_ranges(t), x);
 			count++;
 		}
 		if (end == last)
@@ -357,9 +218,9 @@ dmamap_vfio_table_lookup(const struct dmamap_vfio_table *t, rte_iova_t iova,
 {
 	uint32_t x = tfind(t, iova, iova);
 
-	if (x == VFIO_NIL)
+	if (x == DMAMAP_RTREE_NIL)
 		return -ENOENT;
-	*target = tnode(t, x)->target + (iova - tnode(t, x)->iova);
+	*target = t->target[x] + (iova - tnode(t, x)->start);
 	return 0;
 }
 
@@ -368,14 +229,12 @@ int
 dmamap_vfio_table_first(const struct dmamap_vfio_table *t, rte_iova_t *iova,
 		uint64_t *len)
 {
-	uint32_t x = t->root;
+	uint32_t x = tfind(t, 0, UINT64_MAX);
 
-	if (x == VFIO_NIL)
+	if (x == DMAMAP_RTREE_NIL)
 		return -ENOENT;
-	while (tnode(t, x)->left != VFIO_NIL)
-		x = tnode(t, x)->left;
-	*iova = tnode(t, x)->iova;
-	*len = tnode(t, x)->last - tnode(t, x)->iova + 1;
+	*iova = tnode(t, x)->start;
+	*len = tnode(t, x)->last - tnode(t, x)->start + 1;
 	return 0;
 }
 
@@ -679,7 +538,8 @@ vfio_map_error(const struct rte_dmamap_domain *dom, struct vfio_priv *p,
 		DMAMAP_LOG(ERR, "%s: VFIO mapping limit reached with %u mappings "
 			"(%u of the container's dma_entry_limit were free at "
 			"creation): cannot map [0x%" PRIx64 ", +0x%" PRIx64 ")",
-			rte_dmamap_domain_name(dom), t->count, p->dma_avail,
+			rte_dmamap_domain_name(dom), dmamap_vfio_table_count(t),
+			p->dma_avail,
 			iova, len);
 	else if (ret == -EEXIST)
 		DMAMAP_LOG(ERR, "%s: [0x%" PRIx64 ", +0x%" PRIx64 ") overlaps a "
