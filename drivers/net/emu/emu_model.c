@@ -1,0 +1,860 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The rte_dmamap authors
+ */
+
+/*
+ * The NIC's device model. Everything the device reads or writes in host
+ * memory goes through the bus's DMA engine of its own emu device: TX
+ * descriptors and packet data are read, RX data, descriptor write-backs and
+ * status blocks written. A coherent device reaches packet data through
+ * rte_emu_dma_translate(), which checks the access against the mask and
+ * the IOMMU exactly as a read or write would, and copies once from the
+ * sender's buffer to the receiver's; a non-coherent device has to see
+ * memory as its syncs left it, so it copies through rte_emu_dma_read() and
+ * rte_emu_dma_write().
+ *
+ * A DMA the platform refuses (an IOMMU fault) costs the packet, never the
+ * host: it is counted, the bus logs the fault, and an RX descriptor whose
+ * buffer faulted is completed with an error flag. A fault on a ring stops
+ * the queue, as a real device stops on a descriptor fetch error.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_errno.h>
+#include <rte_ip.h>
+#include <rte_memcpy.h>
+#include <rte_prefetch.h>
+#include <rte_thash.h>
+
+#include "emu_ethdev.h"
+
+#define EMU_FETCH 64          /* descriptors the device reads at once */
+#define EMU_HDR_MAX 128       /* header bytes RSS and the filter look at */
+#define EMU_PREFETCH 4        /* buffers touched ahead of the copies */
+
+/*
+ * DMA helpers.
+ */
+
+static inline struct rte_emu_device *
+emu_edev(const struct emu_port *port)
+{
+	const struct emu_proc *proc = emu_proc_of(port->port_id);
+
+	return proc == NULL ? NULL : proc->edev;
+}
+
+/* Read or write n descriptors of a ring from index idx, across the wrap. */
+static int
+emu_ring_dma(struct rte_emu_device *edev, const struct emu_queue *q,
+		uint32_t idx, void *d, uint32_t n, bool write)
+{
+	uint32_t slot = idx & q->mask, first = RTE_MIN(n, q->nb_desc - slot);
+	rte_iova_t iova = q->ring_iova + (rte_iova_t)slot * 16;
+	int ret;
+
+	ret = write ? rte_emu_dma_write(edev, iova, d, first * 16) :
+		rte_emu_dma_read(edev, iova, d, first * 16);
+	if (ret == 0 && first < n)
+		ret = write ? rte_emu_dma_write(edev, q->ring_iova,
+				RTE_PTR_ADD(d, first * 16), (n - first) * 16) :
+			rte_emu_dma_read(edev, q->ring_iova,
+				RTE_PTR_ADD(d, first * 16), (n - first) * 16);
+	return ret;
+}
+
+/* Report completions: the status block's head, after the descriptors. */
+static int
+emu_status_write(struct rte_emu_device *edev, const struct emu_queue *q,
+		uint32_t head)
+{
+	rte_atomic_thread_fence(__ATOMIC_RELEASE);
+	return rte_emu_dma_write(edev, q->ring_iova + (rte_iova_t)q->nb_desc * 16,
+		&head, sizeof(head));
+}
+
+/* A ring the device cannot reach: the queue stops until restarted. */
+static void
+emu_ring_fault(struct emu_port *port, struct emu_queue *q)
+{
+	q->dev_error = true;
+	q->st.dma_faults++;
+	EMU_LOG(ERR, "%s: %s queue %u: DMA fault on the descriptor ring at IOVA 0x%" PRIx64 ": queue stopped",
+		port->name, q->is_rx ? "RX" : "TX", q->qid, q->ring_iova);
+}
+
+/* Copy bytes [off, off + len) of a packet to dst. */
+static void
+emu_pkt_copy(const struct emu_pkt *p, uint32_t off, uint8_t *dst, uint32_t len)
+{
+	const struct emu_frag *f = p->frag;
+	uint32_t n;
+
+	while (off >= f->len) {
+		off -= f->len;
+		f++;
+	}
+	while (len > 0) {
+		n = RTE_MIN(len, f->len - off);
+		rte_memcpy(dst, f->va + off, n);
+		dst += n;
+		len -= n;
+		off = 0;
+		f++;
+	}
+}
+
+/*
+ * Copies to RX buffers wait until every buffer of a window is translated:
+ * a translation takes the IOMMU's lock, and a locked instruction waits for
+ * the stores of the copies before it to drain.
+ */
+struct emu_rx_plan {
+	unsigned int n;
+	struct {
+		uint8_t *dst;
+		const struct emu_pkt *pkt;
+		uint32_t off;
+		uint32_t len;
+	} c[EMU_FETCH];
+};
+
+static void
+emu_rx_plan_run(struct emu_rx_plan *plan)
+{
+	unsigned int i;
+
+	for (i = 0; i < plan->n; i++) {
+		if (i + EMU_PREFETCH < plan->n)
+			rte_prefetch0(plan->c[i + EMU_PREFETCH].dst);
+		emu_pkt_copy(plan->c[i].pkt, plan->c[i].off, plan->c[i].dst,
+			plan->c[i].len);
+	}
+	plan->n = 0;
+}
+
+/* Write bytes [off, off + len) of a packet as the device, at iova: through
+ * a translation, the copy planned, or by the engine's write.
+ */
+static int
+emu_pkt_dma_write(struct rte_emu_device *edev, bool coherent, rte_iova_t iova,
+		const struct emu_pkt *p, uint32_t off, uint32_t len,
+		struct emu_rx_plan *plan)
+{
+	const struct emu_frag *f = p->frag;
+	uint32_t n;
+	void *dst;
+	int ret;
+
+	if (coherent) {
+		dst = rte_emu_dma_translate(edev, iova, len, RTE_EMU_DMA_WRITE);
+		if (dst != NULL) {
+			plan->c[plan->n].dst = dst;
+			plan->c[plan->n].pkt = p;
+			plan->c[plan->n].off = off;
+			plan->c[plan->n++].len = len;
+			return 0;
+		}
+		if (rte_errno == EFAULT || rte_errno == EINVAL)
+			return -EFAULT;
+	}
+	while (off >= f->len) {
+		off -= f->len;
+		f++;
+	}
+	for (; len > 0; f++, off = 0) {
+		n = RTE_MIN(len, f->len - off);
+		ret = rte_emu_dma_write(edev, iova, f->va + off, n);
+		if (ret < 0)
+			return ret;
+		iova += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * RSS and the MAC filter.
+ */
+
+static inline uint16_t
+emu_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+emu_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+		(uint32_t)p[2] << 8 | p[3];
+}
+
+/* The first bytes of a packet, contiguous: in place or copied to buf. */
+static const uint8_t *
+emu_pkt_hdr(const struct emu_pkt *p, uint8_t *buf, uint32_t *len)
+{
+	*len = RTE_MIN(p->len, (uint32_t)EMU_HDR_MAX);
+	if (p->frag[0].len >= *len)
+		return p->frag[0].va;
+	emu_pkt_copy(p, 0, buf, *len);
+	return buf;
+}
+
+/* The hash type a packet gets: its L4 type when enabled, else the
+ * addresses when enabled, else none (0).
+ */
+static uint64_t
+emu_rss_type(const struct emu_port *port, uint8_t proto, bool l4_ok,
+		uint64_t tcp, uint64_t udp, uint64_t ip)
+{
+	uint64_t l4 = !l4_ok ? 0 : proto == IPPROTO_TCP ? tcp :
+		proto == IPPROTO_UDP ? udp : 0;
+
+	if (port->rss_hf & l4)
+		return l4;
+	return port->rss_hf & ip;
+}
+
+static bool
+emu_rss_v4(const struct emu_port *port, const uint8_t *ip, uint32_t len,
+		uint32_t *hash)
+{
+	union rte_thash_tuple t;
+	uint32_t ihl;
+	uint64_t type;
+
+	if (len < sizeof(struct rte_ipv4_hdr) || (ip[0] >> 4) != 4)
+		return false;
+	ihl = (ip[0] & 0xf) * 4;
+	type = emu_rss_type(port, ip[9], ihl >= 20 && len >= ihl + 4 &&
+			(emu_be16(ip + 6) & 0x3fff) == 0,
+		RTE_ETH_RSS_NONFRAG_IPV4_TCP, RTE_ETH_RSS_NONFRAG_IPV4_UDP,
+		RTE_ETH_RSS_IPV4);
+	if (type == 0)
+		return false;
+	t.v4.src_addr = emu_be32(ip + 12);
+	t.v4.dst_addr = emu_be32(ip + 16);
+	if (type == RTE_ETH_RSS_IPV4) {
+		*hash = rte_softrss_be((uint32_t *)&t, RTE_THASH_V4_L3_LEN,
+			port->rss_key_be);
+		return true;
+	}
+	t.v4.sport = emu_be16(ip + ihl);
+	t.v4.dport = emu_be16(ip + ihl + 2);
+	*hash = rte_softrss_be((uint32_t *)&t, RTE_THASH_V4_L4_LEN,
+		port->rss_key_be);
+	return true;
+}
+
+static bool
+emu_rss_v6(const struct emu_port *port, const uint8_t *ip, uint32_t len,
+		uint32_t *hash)
+{
+	struct rte_ipv6_hdr h;
+	union rte_thash_tuple t;
+	uint64_t type;
+	const uint8_t *l4 = ip + sizeof(h);
+
+	if (len < sizeof(h) || (ip[0] >> 4) != 6)
+		return false;
+	memcpy(&h, ip, sizeof(h));
+	type = emu_rss_type(port, h.proto, len >= sizeof(h) + 4,
+		RTE_ETH_RSS_NONFRAG_IPV6_TCP, RTE_ETH_RSS_NONFRAG_IPV6_UDP,
+		RTE_ETH_RSS_IPV6);
+	if (type == 0)
+		return false;
+	rte_thash_load_v6_addrs(&h, &t);
+	if (type == RTE_ETH_RSS_IPV6) {
+		*hash = rte_softrss_be((uint32_t *)&t, RTE_THASH_V6_L3_LEN,
+			port->rss_key_be);
+		return true;
+	}
+	t.v6.sport = emu_be16(l4);
+	t.v6.dport = emu_be16(l4 + 2);
+	*hash = rte_softrss_be((uint32_t *)&t, RTE_THASH_V6_L4_LEN,
+		port->rss_key_be);
+	return true;
+}
+
+/* Toeplitz hash of an IPv4/IPv6 packet's 5-tuple or addresses. */
+static bool
+emu_rss_hash(const struct emu_port *port, const struct emu_pkt *p,
+		uint32_t *hash)
+{
+	uint8_t buf[EMU_HDR_MAX];
+	const uint8_t *h;
+	uint32_t len, off = RTE_ETHER_HDR_LEN;
+	uint16_t type;
+
+	h = emu_pkt_hdr(p, buf, &len);
+	if (len < RTE_ETHER_HDR_LEN)
+		return false;
+	type = emu_be16(h + 12);
+	if (type == RTE_ETHER_TYPE_VLAN || type == RTE_ETHER_TYPE_QINQ) {
+		if (len < off + RTE_VLAN_HLEN)
+			return false;
+		type = emu_be16(h + off + 2);
+		off += RTE_VLAN_HLEN;
+	}
+	if (type == RTE_ETHER_TYPE_IPV4)
+		return emu_rss_v4(port, h + off, len - off, hash);
+	if (type == RTE_ETHER_TYPE_IPV6)
+		return emu_rss_v6(port, h + off, len - off, hash);
+	return false;
+}
+
+enum emu_verdict {
+	EMU_RX_ACCEPT,
+	EMU_RX_OVERSIZE,
+	EMU_RX_FILTERED,
+};
+
+/* What the MAC filter and the frame size limit say of a packet. */
+static enum emu_verdict
+emu_rx_verdict(const struct emu_port *port, const struct emu_pkt *p)
+{
+	struct rte_ether_addr dst;
+
+	if (p->len > port->max_frame)
+		return EMU_RX_OVERSIZE;
+	if (port->promisc)
+		return EMU_RX_ACCEPT;
+	if (p->len < RTE_ETHER_ADDR_LEN)
+		return EMU_RX_FILTERED;
+	emu_pkt_copy(p, 0, dst.addr_bytes, RTE_ETHER_ADDR_LEN);
+	if (rte_is_broadcast_ether_addr(&dst))
+		return EMU_RX_ACCEPT;
+	if (rte_is_multicast_ether_addr(&dst))
+		return port->allmulti ? EMU_RX_ACCEPT : EMU_RX_FILTERED;
+	return rte_is_same_ether_addr(&dst, &port->data->mac_addrs[0]) ?
+		EMU_RX_ACCEPT : EMU_RX_FILTERED;
+}
+
+void
+emu_model_rss_setup(struct emu_port *port)
+{
+	rte_convert_rss_key((const uint32_t *)port->rss_key,
+		(uint32_t *)port->rss_key_be, EMU_RSS_KEY_LEN);
+}
+
+/*
+ * RX engine.
+ */
+
+/* Packets offered to one queue, with their RSS hashes. */
+struct emu_rx_set {
+	struct emu_pkt **pkts;
+	const uint32_t *hash;
+	const bool *hashed;
+	uint16_t n;
+};
+
+/* Descriptors a packet takes from d[0..n), or 0 when they are too few. */
+static uint32_t
+emu_rx_descs_needed(const union emu_rx_desc *d, uint32_t n, uint32_t len)
+{
+	uint32_t k, room = 0;
+
+	for (k = 0; k < n && k < EMU_RX_MAX_SEGS; k++) {
+		room += rte_le_to_cpu_16(d[k].read.buf_len);
+		if (room >= len)
+			return k + 1;
+	}
+	return 0;
+}
+
+/* Turn a fetched descriptor into its write-back, in two stores. */
+static inline void
+emu_rx_wb(union emu_rx_desc *d, uint32_t hash, uint16_t buf_len, uint32_t len,
+		uint16_t flags)
+{
+	union emu_rx_desc wb;
+
+	wb.wb.rss_hash = rte_cpu_to_le_32(hash);
+	wb.wb.rsvd = 0;
+	wb.wb.buf_len = rte_cpu_to_le_16(buf_len);
+	wb.wb.len = rte_cpu_to_le_16(len);
+	wb.wb.flags = rte_cpu_to_le_16(flags);
+	wb.wb.rsvd2 = 0;
+	*d = wb;
+}
+
+/* Write a packet into the buffers of d[0..k) and turn them into
+ * write-backs; false when a buffer faulted.
+ */
+static bool
+emu_rx_write(struct rte_emu_device *edev, bool coherent,
+		const struct emu_pkt *p, union emu_rx_desc *d, uint32_t k,
+		uint32_t hash, uint16_t rss_flag, struct emu_rx_plan *plan)
+{
+	uint32_t j, off = 0, len;
+	uint16_t flags, buf_len;
+	rte_iova_t iova;
+	bool ok = true;
+
+	for (j = 0; j < k; j++) {
+		iova = rte_le_to_cpu_64(d[j].read.addr);
+		buf_len = rte_le_to_cpu_16(d[j].read.buf_len);
+		len = RTE_MIN((uint32_t)buf_len, p->len - off);
+		flags = rss_flag | (j == k - 1 ? EMU_RXD_EOP : 0);
+		if (len > 0 && emu_pkt_dma_write(edev, coherent, iova, p, off,
+				len, plan) < 0) {
+			flags |= EMU_RXD_ERR;
+			ok = false;
+		}
+		emu_rx_wb(&d[j], hash, buf_len, len, flags);
+		off += len;
+	}
+	return ok;
+}
+
+/* One packet offered to a queue whose descriptors d[used..nf) are
+ * fetched. Returns the descriptors it took, 0 when it was dropped, -1 when
+ * it needs more descriptors than are fetched.
+ */
+static int
+emu_rxq_place(struct emu_port *port, struct rte_emu_device *edev,
+		struct emu_queue *q, const struct emu_pkt *p, uint32_t hash,
+		bool hashed, union emu_rx_desc *d, uint32_t avail,
+		struct emu_rx_plan *plan)
+{
+	enum emu_verdict v = emu_rx_verdict(port, p);
+	uint32_t k;
+
+	if (unlikely(v != EMU_RX_ACCEPT)) {
+		if (v == EMU_RX_OVERSIZE)
+			q->st.oversize++;
+		else
+			q->st.filtered++;
+		return 0;
+	}
+	k = emu_rx_descs_needed(d, avail, p->len);
+	if (k == 0 && avail >= EMU_RX_MAX_SEGS) {
+		q->st.oversize++;
+		return 0;
+	}
+	if (k == 0)
+		return -1;
+	if (k > 1 && !port->scatter) {
+		q->st.oversize++;
+		return 0;
+	}
+	if (!emu_rx_write(edev, port->coherent, p, d, k, hash,
+			hashed ? EMU_RXD_RSS : 0, plan))
+		q->st.dma_faults++;
+	return k;
+}
+
+/*
+ * Place packets from set->pkts[*i] on in a window of nf descriptors;
+ * returns the descriptors used, and in *k the last placement (-1: the next
+ * packet needs more descriptors than the window has).
+ */
+static uint32_t
+emu_rxq_window(struct emu_port *port, struct rte_emu_device *edev,
+		struct emu_queue *q, const struct emu_rx_set *set, uint16_t *i,
+		union emu_rx_desc *d, uint32_t nf, int *k)
+{
+	struct emu_rx_plan plan;
+	uint32_t used;
+
+	plan.n = 0;
+	for (used = 0; *i < set->n; (*i)++, used += *k) {
+		*k = emu_rxq_place(port, edev, q, set->pkts[*i], set->hash[*i],
+			set->hashed[*i], &d[used], nf - used, &plan);
+		if (*k < 0)
+			break;
+	}
+	emu_rx_plan_run(&plan);
+	return used;
+}
+
+/* Deliver packets to one queue, under its device lock. */
+static uint16_t
+emu_rxq_fill(struct emu_port *port, struct rte_emu_device *edev,
+		struct emu_queue *q, const struct emu_rx_set *set, bool hold)
+{
+	union emu_rx_desc d[EMU_FETCH];
+	uint32_t head = q->dev_head, posted, nf, used;
+	uint16_t i = 0, n = set->n;
+	int k = 0;
+
+	posted = __atomic_load_n(&q->doorbell, __ATOMIC_ACQUIRE);
+	while (i < n && posted != head) {
+		/* As many descriptors as packets, unless a packet took more. */
+		nf = k < 0 ? (uint32_t)EMU_FETCH : (uint32_t)(n - i);
+		nf = RTE_MIN(nf, (uint32_t)EMU_FETCH);
+		nf = RTE_MIN(nf, posted - head);
+		if (emu_ring_dma(edev, q, head, d, nf, false) < 0) {
+			emu_ring_fault(port, q);
+			break;
+		}
+		used = emu_rxq_window(port, edev, q, set, &i, d, nf, &k);
+		if (used > 0 && emu_ring_dma(edev, q, head, d, used, true) < 0) {
+			emu_ring_fault(port, q);
+			break;
+		}
+		head += used;
+		if (k < 0 && nf == posted - (head - used))
+			break;  /* the packet needs descriptors not posted */
+	}
+	if (head != q->dev_head) {
+		q->dev_head = head;
+		if (emu_status_write(edev, q, head) < 0)
+			emu_ring_fault(port, q);
+	}
+	if (!hold)
+		q->st.missed += n - i;
+	return hold ? i : n;
+}
+
+static uint16_t
+emu_rxq_deliver(struct emu_port *port, struct rte_emu_device *edev,
+		struct emu_queue *q, struct emu_pkt **pkts, const uint32_t *hash,
+		const bool *hashed, uint16_t n, bool hold)
+{
+	const struct emu_rx_set set = {
+		.pkts = pkts, .hash = hash, .hashed = hashed, .n = n,
+	};
+	uint16_t taken;
+
+	rte_spinlock_lock(&q->dev_lock);
+	if (unlikely(!q->dev_enabled || q->dev_error)) {
+		if (!hold)
+			q->st.missed += n;
+		rte_spinlock_unlock(&q->dev_lock);
+		return hold ? 0 : n;
+	}
+	taken = emu_rxq_fill(port, edev, q, &set, hold);
+	rte_spinlock_unlock(&q->dev_lock);
+	return taken;
+}
+
+/* Queue of a packet: RSS redirection table, or queue 0. */
+static inline uint16_t
+emu_rx_queue_of(const struct emu_port *port, const struct emu_pkt *p,
+		uint32_t *hash, bool *hashed)
+{
+	*hash = 0;
+	*hashed = port->rss_on && emu_rss_hash(port, p, hash);
+	if (!*hashed)
+		return 0;
+	return port->reta[*hash % EMU_RETA_SIZE];
+}
+
+/* Without RSS, queue 0 takes every packet, in one delivery. */
+static void
+emu_model_rx_q0(struct emu_port *port, struct rte_emu_device *edev,
+		struct emu_pkt *pkts, uint16_t n)
+{
+	struct emu_queue *q = port->data->rx_queues[0];
+	struct emu_pkt *grp[EMU_BURST];
+	uint32_t hash[EMU_BURST];
+	bool hashed[EMU_BURST];
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		grp[i] = &pkts[i];
+		hash[i] = 0;
+		hashed[i] = false;
+	}
+	if (q != NULL)
+		emu_rxq_deliver(port, edev, q, grp, hash, hashed, n, false);
+}
+
+/* Packets in order, one at a time, stopping at the first no queue takes. */
+static uint16_t
+emu_model_rx_hold(struct emu_port *port, struct rte_emu_device *edev,
+		struct emu_pkt *pkts, uint16_t n, const uint16_t *qid,
+		const uint32_t *hash, const bool *hashed)
+{
+	struct emu_pkt *one;
+	struct emu_queue *q;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		one = &pkts[i];
+		q = port->data->rx_queues[qid[i]];
+		if (q == NULL || emu_rxq_deliver(port, edev, q, &one, &hash[i],
+				&hashed[i], 1, true) == 0)
+			break;
+	}
+	return i;
+}
+
+/* Each queue's packets in one delivery, in their order. */
+static void
+emu_model_rx_grouped(struct emu_port *port, struct rte_emu_device *edev,
+		struct emu_pkt *pkts, uint16_t n, const uint16_t *qid,
+		const uint32_t *hash, const bool *hashed, uint32_t present)
+{
+	struct emu_pkt *grp[EMU_BURST];
+	uint32_t ghash[EMU_BURST], qbit;
+	bool ghashed[EMU_BURST];
+	struct emu_queue *q;
+	uint16_t i, g;
+
+	while (present != 0) {
+		qbit = rte_bsf32(present);
+		present &= ~RTE_BIT32(qbit);
+		for (i = 0, g = 0; i < n; i++) {
+			if (qid[i] != qbit)
+				continue;
+			grp[g] = &pkts[i];
+			ghash[g] = hash[i];
+			ghashed[g++] = hashed[i];
+		}
+		q = port->data->rx_queues[qbit];
+		if (q != NULL)
+			emu_rxq_deliver(port, edev, q, grp, ghash, ghashed, g, false);
+	}
+}
+
+/* Deliver up to EMU_BURST packets to the queues RSS picks. */
+static uint16_t
+emu_model_rx_batch(struct emu_port *port, struct rte_emu_device *edev,
+		struct emu_pkt *pkts, uint16_t n, bool hold)
+{
+	uint16_t qid[EMU_BURST], i, nq = port->data->nb_rx_queues;
+	uint32_t hash[EMU_BURST], present = 0;
+	bool hashed[EMU_BURST];
+
+	if (!port->rss_on && !hold) {
+		emu_model_rx_q0(port, edev, pkts, n);
+		return n;
+	}
+	for (i = 0; i < n; i++) {
+		qid[i] = emu_rx_queue_of(port, &pkts[i], &hash[i], &hashed[i]);
+		if (qid[i] >= nq)
+			qid[i] = 0;
+		present |= RTE_BIT32(qid[i]);
+	}
+	if (hold)
+		return emu_model_rx_hold(port, edev, pkts, n, qid, hash, hashed);
+	emu_model_rx_grouped(port, edev, pkts, n, qid, hash, hashed, present);
+	return n;
+}
+
+uint16_t
+emu_model_rx(struct emu_port *port, struct emu_pkt *pkts, uint16_t n,
+		bool hold)
+{
+	struct rte_emu_device *edev = emu_edev(port);
+	uint16_t done = 0, chunk, taken;
+
+	if (edev == NULL || port->data->nb_rx_queues == 0)
+		return hold ? 0 : n;
+	while (done < n) {
+		chunk = RTE_MIN(n - done, EMU_BURST);
+		taken = emu_model_rx_batch(port, edev, pkts + done, chunk, hold);
+		done += taken;
+		if (taken < chunk)
+			break;
+	}
+	return done;
+}
+
+void
+emu_model_queue_enable(struct emu_queue *q, bool on)
+{
+	rte_spinlock_lock(&q->dev_lock);
+	q->dev_enabled = on;
+	if (on) {
+		q->dev_head = 0;
+		q->dev_error = false;
+	}
+	rte_spinlock_unlock(&q->dev_lock);
+}
+
+/*
+ * TX engine.
+ */
+
+/* State of one run of the TX engine. */
+struct emu_tx_run {
+	struct emu_port *port;
+	struct emu_queue *q;
+	struct rte_emu_device *edev;
+	uint8_t *stage;        /* copies of data a translation cannot give */
+	uint32_t staged;       /* bytes used in stage */
+	uint32_t pkt_staged;   /* staged bytes when the packet began */
+	uint16_t segs;         /* descriptors of the packet so far */
+	bool bad;              /* the packet is dropped */
+	uint16_t nb_pkts;
+	struct emu_pkt pkts[EMU_BURST];
+};
+
+static void
+emu_tx_flush(struct emu_tx_run *r)
+{
+	if (r->nb_pkts > 0)
+		emu_wire_send(r->port, r->pkts, r->nb_pkts, r->q);
+	r->nb_pkts = 0;
+}
+
+/* Send what is complete, then move the packet in progress to the start
+ * of the stage, so the stage has room again.
+ */
+static void
+emu_tx_stage_compact(struct emu_tx_run *r)
+{
+	struct emu_pkt *cur = &r->pkts[r->nb_pkts];
+	uint32_t moved = r->staged - r->pkt_staged;
+	uint16_t i;
+
+	emu_tx_flush(r);
+	r->pkts[0] = *cur;
+	cur = &r->pkts[0];
+	for (i = 0; i < cur->nb_frags; i++)
+		if (cur->frag[i].va >= r->stage &&
+				cur->frag[i].va < r->stage + EMU_STAGE_SIZE)
+			cur->frag[i].va -= r->pkt_staged;
+	memmove(r->stage, r->stage + r->pkt_staged, moved);
+	r->pkt_staged = 0;
+	r->staged = moved;
+}
+
+static uint8_t *
+emu_tx_stage_get(struct emu_tx_run *r)
+{
+	struct emu_proc *proc = emu_proc_of(r->port->port_id);
+
+	if (proc->stage[r->q->qid] == NULL)
+		proc->stage[r->q->qid] = malloc(EMU_STAGE_SIZE);
+	return proc->stage[r->q->qid];
+}
+
+/* Read len bytes at iova as the device; *va is where they can be read. */
+static int
+emu_tx_read(struct emu_tx_run *r, rte_iova_t iova, uint32_t len,
+		const uint8_t **va)
+{
+	void *p;
+	int ret;
+
+	if (r->port->coherent) {
+		p = rte_emu_dma_translate(r->edev, iova, len, RTE_EMU_DMA_READ);
+		if (likely(p != NULL)) {
+			*va = p;
+			return 0;
+		}
+		if (rte_errno == EFAULT || rte_errno == EINVAL)
+			return -EFAULT;
+	}
+	if (r->stage == NULL) {
+		r->stage = emu_tx_stage_get(r);
+		if (r->stage == NULL)
+			return -ENOMEM;
+	}
+	if (r->staged + len > EMU_STAGE_SIZE)
+		emu_tx_stage_compact(r);
+	ret = rte_emu_dma_read(r->edev, iova, r->stage + r->staged, len);
+	if (ret < 0)
+		return ret;
+	*va = r->stage + r->staged;
+	r->staged += len;
+	return 0;
+}
+
+/* Add one descriptor's data to the packet in progress; false when the
+ * packet must be dropped (counted).
+ */
+static bool
+emu_tx_desc_data(struct emu_tx_run *r, const struct emu_tx_desc *d)
+{
+	struct emu_pkt *p = &r->pkts[r->nb_pkts];
+	uint32_t len = rte_le_to_cpu_16(d->len);
+	const uint8_t *va;
+
+	if (r->segs > EMU_MAX_SEGS || len > EMU_DESC_LEN_MAX ||
+			p->len + len > EMU_MAX_FRAME) {
+		r->q->st.desc_errors++;
+		return false;
+	}
+	if (len == 0)
+		return true;
+	if (emu_tx_read(r, rte_le_to_cpu_64(d->addr), len, &va) < 0) {
+		r->q->st.dma_faults++;
+		return false;
+	}
+	p = &r->pkts[r->nb_pkts];  /* the stage may have moved it */
+	p->frag[p->nb_frags].va = va;
+	p->frag[p->nb_frags++].len = len;
+	p->len += len;
+	return true;
+}
+
+/* Take one descriptor into the packet in progress. */
+static void
+emu_tx_desc(struct emu_tx_run *r, const struct emu_tx_desc *d)
+{
+	struct emu_pkt *p;
+
+	if (r->segs++ == 0) {
+		p = &r->pkts[r->nb_pkts];
+		p->len = 0;
+		p->nb_frags = 0;
+		r->bad = false;
+		r->pkt_staged = r->staged;
+	}
+	if (!r->bad && !emu_tx_desc_data(r, d))
+		r->bad = true;
+	if (!(rte_le_to_cpu_16(d->flags) & EMU_TXD_EOP))
+		return;
+	r->segs = 0;
+	p = &r->pkts[r->nb_pkts];
+	if (!r->bad && p->len == 0)
+		r->q->st.desc_errors++;  /* a packet of no bytes */
+	if (r->bad || p->len == 0) {
+		r->staged = r->pkt_staged;
+		return;
+	}
+	if (++r->nb_pkts == EMU_BURST) {
+		emu_tx_flush(r);
+		r->staged = 0;
+	}
+}
+
+void
+emu_model_tx(struct emu_port *port, struct emu_queue *q)
+{
+	struct emu_tx_desc d[EMU_FETCH];
+	struct emu_tx_run r;
+	uint32_t head = q->dev_head, done = head, tail, n, i;
+
+	r.edev = emu_edev(port);
+	if (unlikely(r.edev == NULL || !q->dev_enabled || q->dev_error))
+		return;
+	r.port = port;
+	r.q = q;
+	r.stage = NULL;
+	r.staged = 0;
+	r.segs = 0;
+	r.nb_pkts = 0;
+	tail = __atomic_load_n(&q->doorbell, __ATOMIC_ACQUIRE);
+	while (head != tail) {
+		n = RTE_MIN(tail - head, (uint32_t)EMU_FETCH);
+		if (emu_ring_dma(r.edev, q, head, d, n, false) < 0) {
+			emu_ring_fault(port, q);
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			emu_tx_desc(&r, &d[i]);
+			if (r.segs == 0)
+				done = head + i + 1;
+		}
+		head += n;
+	}
+	emu_tx_flush(&r);
+	/* A packet without its last descriptor waits for the next doorbell. */
+	if (done != q->dev_head) {
+		q->dev_head = done;
+		if (emu_status_write(r.edev, q, done) < 0)
+			emu_ring_fault(port, q);
+	}
+}

@@ -1,0 +1,767 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The rte_dmamap authors
+ */
+
+/*
+ * The driver side of the queues: descriptor rings in coherent DMA memory,
+ * buffers given to the device by device address, RX and TX bursts.
+ *
+ * How an mbuf gets its device address depends on the port's mapping mode:
+ * bypass takes the IOVA EAL gives it, premap adds the mbuf's offset in its
+ * mempool to the IOVA the pool was mapped at, stream maps each buffer when
+ * it is posted and unmaps it at completion. A non-coherent device needs
+ * syncs in premap mode (stream mode syncs in map and unmap; bypass is
+ * refused for it at start).
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "emu_ethdev.h"
+
+#define EMU_RX_BULK 64   /* mbufs allocated per refill step */
+#define EMU_FREE_BULK 64 /* mbufs returned per mempool call */
+
+static inline size_t
+emu_ring_bytes(uint32_t nb_desc)
+{
+	return (size_t)nb_desc * 16 + sizeof(struct emu_queue_status);
+}
+
+/*
+ * premap: the pool table of a port.
+ */
+
+/* The pool whose memory holds the mbuf's data buffer, or NULL for an
+ * external buffer (no pool to premap).
+ */
+static inline const struct rte_mempool *
+emu_buf_pool(const struct rte_mbuf *m)
+{
+	if (unlikely(RTE_MBUF_HAS_EXTBUF(m)))
+		return NULL;
+	if (unlikely(RTE_MBUF_CLONED(m)))
+		return rte_mbuf_from_indirect((struct rte_mbuf *)(uintptr_t)m)->pool;
+	return m->pool;
+}
+
+static int
+emu_pool_map_one(struct emu_port *port, struct rte_mempool *mp)
+{
+	struct emu_pool_map *pm;
+	int ret;
+
+	if (port->nb_pools == EMU_MAX_POOLS) {
+		EMU_LOG(ERR, "%s: dma=premap: more than %d mempools in use",
+			port->name, EMU_MAX_POOLS);
+		return -ENOSPC;
+	}
+	pm = &port->pools[port->nb_pools];
+	memset(pm, 0, sizeof(*pm));
+	ret = rte_dmamap_mempool_map(port->dmamap_id, mp,
+		RTE_DMAMAP_BIDIRECTIONAL, &pm->region);
+	if (ret < 0) {
+		EMU_LOG(ERR, "%s: dma=premap: cannot map mempool %s for the device: %s",
+			port->name, mp->name, rte_strerror(-ret));
+		return ret;
+	}
+	pm->mp = mp;
+	pm->va = (uintptr_t)pm->region.va;
+	pm->iova = pm->region.iova;
+	pm->direct = pm->region.direct;
+	/* Published last: lock-free readers scan [0, nb_pools). */
+	__atomic_store_n(&port->nb_pools, port->nb_pools + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static const struct emu_pool_map *
+emu_pool_lookup(struct emu_port *port, const struct rte_mempool *mp)
+{
+	unsigned int i, n = __atomic_load_n(&port->nb_pools, __ATOMIC_ACQUIRE);
+
+	for (i = 0; i < n; i++)
+		if (port->pools[i].mp == mp)
+			return &port->pools[i];
+	return NULL;
+}
+
+/* Find the mapping of a pool, mapping it on first use (TX of mbufs from a
+ * pool the port does not receive into).
+ */
+static const struct emu_pool_map *
+emu_pool_get(struct emu_port *port, const struct rte_mempool *mp)
+{
+	const struct emu_pool_map *pm;
+
+	pm = emu_pool_lookup(port, mp);
+	if (likely(pm != NULL))
+		return pm;
+	/* A pool that could not be mapped is not tried (and logged) again
+	 * for every packet.
+	 */
+	if (mp == port->pool_failed)
+		return NULL;
+	rte_spinlock_lock(&port->pool_lock);
+	pm = emu_pool_lookup(port, mp);
+	if (pm == NULL && emu_pool_map_one(port,
+			(struct rte_mempool *)(uintptr_t)mp) == 0)
+		pm = &port->pools[port->nb_pools - 1];
+	if (pm == NULL)
+		port->pool_failed = mp;
+	rte_spinlock_unlock(&port->pool_lock);
+	return pm;
+}
+
+int
+emu_pools_map_rx(struct emu_port *port)
+{
+	struct emu_queue *q;
+	unsigned int i;
+	int ret = 0;
+
+	rte_spinlock_lock(&port->pool_lock);
+	for (i = 0; i < port->data->nb_rx_queues && ret == 0; i++) {
+		q = port->data->rx_queues[i];
+		if (q != NULL && emu_pool_lookup(port, q->mp) == NULL)
+			ret = emu_pool_map_one(port, q->mp);
+	}
+	rte_spinlock_unlock(&port->pool_lock);
+	if (ret < 0)
+		emu_pools_unmap(port);
+	return ret;
+}
+
+void
+emu_pools_unmap(struct emu_port *port)
+{
+	struct emu_pool_map *pm;
+	unsigned int i;
+	int ret;
+
+	rte_spinlock_lock(&port->pool_lock);
+	for (i = 0; i < port->nb_pools; i++) {
+		pm = &port->pools[i];
+		ret = rte_dmamap_region_unmap(port->dmamap_id, &pm->region,
+			RTE_DMAMAP_BIDIRECTIONAL);
+		if (ret < 0)
+			EMU_LOG(ERR, "%s: cannot unmap mempool %s: %s", port->name,
+				pm->mp->name, rte_strerror(-ret));
+	}
+	memset(port->pools, 0, sizeof(port->pools));
+	__atomic_store_n(&port->nb_pools, 0, __ATOMIC_RELEASE);
+	port->pool_failed = NULL;
+	rte_spinlock_unlock(&port->pool_lock);
+}
+
+/*
+ * Device addresses of buffers.
+ */
+
+/* Device address of len bytes at va in mbuf m, for the port's mode.
+ * *unmap tells whether the address must be unmapped at completion.
+ */
+static inline rte_iova_t
+emu_buf_iova(struct emu_port *port, const struct rte_mbuf *m, void *va,
+		rte_iova_t eal_iova, uint32_t len, enum rte_dmamap_dir dir,
+		bool *unmap)
+{
+	const struct rte_mempool *mp;
+	const struct emu_pool_map *pm;
+
+	*unmap = false;
+	switch (port->conf.dma) {
+	case EMU_DMA_BYPASS:
+		return eal_iova;
+	case EMU_DMA_PREMAP:
+		mp = emu_buf_pool(m);
+		/* An external buffer is in no pool: map it as stream. */
+		if (unlikely(mp == NULL || port->premap_per_buffer))
+			break;
+		pm = emu_pool_get(port, mp);
+		if (unlikely(pm == NULL))
+			return RTE_BAD_IOVA;
+		return pm->direct ? eal_iova : pm->iova + ((uintptr_t)va - pm->va);
+	default:
+		break;
+	}
+	*unmap = true;
+	return rte_dmamap_map_single(port->dmamap_id, va, len, dir);
+}
+
+/* A premapped buffer on a non-coherent device changes owner by sync. */
+static inline void
+emu_buf_sync(struct emu_port *port, const struct emu_swd *s, uint32_t len,
+		bool for_cpu)
+{
+	if (port->coherent || s->unmap || port->conf.dma != EMU_DMA_PREMAP ||
+			len == 0)
+		return;
+	if (for_cpu)
+		rte_dmamap_sync_for_cpu(port->dmamap_id, s->iova, len,
+			RTE_DMAMAP_BIDIRECTIONAL);
+	else
+		rte_dmamap_sync_for_device(port->dmamap_id, s->iova, len,
+			RTE_DMAMAP_BIDIRECTIONAL);
+}
+
+static inline void
+emu_buf_unmap(struct emu_port *port, struct emu_swd *s, enum rte_dmamap_dir dir)
+{
+	if (s->unmap) {
+		rte_dmamap_unmap_single(port->dmamap_id, s->iova, s->len, dir);
+		s->unmap = false;
+	}
+}
+
+/*
+ * Queue setup and release.
+ */
+
+static int
+emu_queue_check(struct emu_port *port, uint16_t qid, bool rx, uint16_t nb_desc,
+		struct rte_mempool *mp)
+{
+	uint16_t room;
+
+	if (!rte_is_power_of_2(nb_desc) || nb_desc < EMU_RING_MIN ||
+			nb_desc > EMU_RING_MAX) {
+		EMU_LOG(ERR, "%s: %s queue %u: ring of %u descriptors: expected a power of two in %u..%u",
+			port->name, rx ? "RX" : "TX", qid, nb_desc,
+			EMU_RING_MIN, EMU_RING_MAX);
+		return -EINVAL;
+	}
+	if (!rx)
+		return 0;
+	room = rte_pktmbuf_data_room_size(mp);
+	if (room < RTE_PKTMBUF_HEADROOM + EMU_MIN_BUF) {
+		EMU_LOG(ERR, "%s: RX queue %u: mbufs of pool %s hold %u bytes, %u after headroom: the device needs buffers of at least %u bytes",
+			port->name, qid, mp->name, room,
+			room > RTE_PKTMBUF_HEADROOM ? room - RTE_PKTMBUF_HEADROOM : 0,
+			EMU_MIN_BUF);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* rearm_data of an mbuf ready to receive: headroom, one reference, one
+ * segment, the port.
+ */
+static uint64_t
+emu_rearm_value(uint16_t port_id)
+{
+	struct rte_mbuf mb;
+
+	memset(&mb, 0, sizeof(mb));
+	mb.data_off = RTE_PKTMBUF_HEADROOM;
+	mb.nb_segs = 1;
+	mb.port = port_id;
+	rte_mbuf_refcnt_set(&mb, 1);
+	return *(uint64_t *)RTE_PTR_ADD(&mb,
+		offsetof(struct rte_mbuf, rearm_data));
+}
+
+static void
+emu_queue_free(struct emu_port *port, struct emu_queue *q)
+{
+	int ret;
+
+	if (q->ring != NULL) {
+		ret = rte_dmamap_free_coherent(port->dmamap_id, q->ring_size,
+			q->ring, q->ring_iova);
+		if (ret < 0)
+			EMU_LOG(ERR, "%s: cannot free the ring of queue %u: %s",
+				port->name, q->qid, rte_strerror(-ret));
+	}
+	rte_free(q->sw);
+	rte_free(q);
+}
+
+/* A queue with its software ring, not yet its descriptor ring. */
+static struct emu_queue *
+emu_queue_alloc(struct emu_port *port, uint16_t qid, bool rx,
+		uint16_t nb_desc, unsigned int socket_id, struct rte_mempool *mp)
+{
+	struct emu_queue *q;
+
+	q = rte_zmalloc_socket("emu_queue", sizeof(*q), RTE_CACHE_LINE_SIZE,
+		socket_id);
+	if (q != NULL)
+		q->sw = rte_zmalloc_socket("emu_swring",
+			sizeof(*q->sw) * nb_desc, RTE_CACHE_LINE_SIZE, socket_id);
+	if (q == NULL || q->sw == NULL) {
+		EMU_LOG(ERR, "%s: no memory for queue %u", port->name, qid);
+		rte_free(q);
+		return NULL;
+	}
+	q->port = port;
+	q->qid = qid;
+	q->is_rx = rx;
+	q->nb_desc = nb_desc;
+	q->mask = nb_desc - 1;
+	q->mp = mp;
+	q->rearm = emu_rearm_value(port->port_id);
+	rte_spinlock_init(&q->dev_lock);
+	if (rx)
+		q->buf_len = RTE_MIN(rte_pktmbuf_data_room_size(mp) -
+			RTE_PKTMBUF_HEADROOM, UINT16_MAX);
+	return q;
+}
+
+/* The descriptor ring and status block, in the device's coherent memory. */
+static int
+emu_queue_ring_alloc(struct emu_port *port, struct emu_queue *q)
+{
+	q->ring_size = emu_ring_bytes(q->nb_desc);
+	q->ring = rte_dmamap_alloc_coherent(port->dmamap_id, q->ring_size,
+		&q->ring_iova);
+	if (q->ring == NULL) {
+		EMU_LOG(ERR, "%s: %s queue %u: cannot allocate a ring of %zu bytes in device memory: %s",
+			port->name, q->is_rx ? "RX" : "TX", q->qid, q->ring_size,
+			rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	memset(q->ring, 0, q->ring_size);
+	q->status = RTE_PTR_ADD(q->ring, (size_t)q->nb_desc * 16);
+	return 0;
+}
+
+int
+emu_queue_setup(struct rte_eth_dev *dev, uint16_t qid, bool rx,
+		uint16_t nb_desc, unsigned int socket_id, uint64_t offloads,
+		struct rte_mempool *mp)
+{
+	struct emu_port *port = emu_port_of(dev);
+	struct emu_queue *q;
+	int ret;
+
+	ret = emu_queue_check(port, qid, rx, nb_desc, mp);
+	if (ret < 0)
+		return ret;
+	q = emu_queue_alloc(port, qid, rx, nb_desc, socket_id, mp);
+	if (q == NULL)
+		return -ENOMEM;
+	q->offloads = offloads;
+	ret = emu_queue_ring_alloc(port, q);
+	if (ret < 0) {
+		emu_queue_free(port, q);
+		return ret;
+	}
+	if (rx)
+		dev->data->rx_queues[qid] = q;
+	else
+		dev->data->tx_queues[qid] = q;
+	return 0;
+}
+
+void
+emu_queue_release(struct rte_eth_dev *dev, uint16_t qid, bool rx)
+{
+	struct emu_port *port = emu_port_of(dev);
+	void **slot = rx ? &dev->data->rx_queues[qid] : &dev->data->tx_queues[qid];
+	struct emu_queue *q = *slot;
+
+	if (q == NULL)
+		return;
+	if (q->started)
+		emu_queue_stop(q);
+	emu_queue_free(port, q);
+	*slot = NULL;
+}
+
+/*
+ * RX.
+ */
+
+static inline void
+emu_doorbell(struct emu_queue *q)
+{
+	__atomic_store_n(&q->doorbell, q->tail, __ATOMIC_RELEASE);
+	q->st.doorbells++;
+}
+
+/* Post one mbuf at the tail; false when it could not be mapped. */
+static inline bool
+emu_rx_post(struct emu_port *port, struct emu_queue *q, struct rte_mbuf *m)
+{
+	union emu_rx_desc *ring = q->ring;
+	uint32_t slot = q->tail & q->mask;
+	struct emu_swd *s = &q->sw[slot];
+	void *va = rte_pktmbuf_mtod(m, void *);
+	bool unmap;
+
+	s->iova = emu_buf_iova(port, m, va, rte_mbuf_data_iova(m), q->buf_len,
+		RTE_DMAMAP_FROM_DEVICE, &unmap);
+	if (unlikely(s->iova == RTE_BAD_IOVA))
+		return false;
+	s->mbuf = m;
+	s->len = q->buf_len;
+	s->unmap = unmap;
+	emu_buf_sync(port, s, q->buf_len, false);
+	ring[slot].read.addr = rte_cpu_to_le_64(s->iova);
+	ring[slot].read.buf_len = rte_cpu_to_le_16(q->buf_len);
+	ring[slot].read.rsvd[0] = 0;
+	ring[slot].read.rsvd[1] = 0;
+	ring[slot].read.rsvd[2] = 0;
+	q->tail++;
+	return true;
+}
+
+/*
+ * Make mbufs fresh from the pool ready for the device. A pool holds mbufs
+ * with one reference, one segment and no next (rte_pktmbuf_prefree_seg()
+ * guarantees it), so only the first cache line is written here; the
+ * fields a packet needs are set when it is received.
+ */
+static inline void
+emu_rx_rearm(struct emu_queue *q, struct rte_mbuf **mb, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		*(uint64_t *)RTE_PTR_ADD(mb[i],
+			offsetof(struct rte_mbuf, rearm_data)) = q->rearm;
+}
+
+/* Post buffers in every free slot; returns how many slots stay empty. */
+static uint32_t
+emu_rx_refill(struct emu_port *port, struct emu_queue *q)
+{
+	struct rte_mbuf *mb[EMU_RX_BULK];
+	uint32_t room, n, i;
+
+	room = q->clean + q->nb_desc - q->tail;
+	while (room > 0) {
+		n = RTE_MIN(room, (uint32_t)EMU_RX_BULK);
+		if (rte_mempool_get_bulk(q->mp, (void **)mb, n) != 0) {
+			q->st.nombuf += n;
+			break;
+		}
+		emu_rx_rearm(q, mb, n);
+		for (i = 0; i < n; i++)
+			if (unlikely(!emu_rx_post(port, q, mb[i])))
+				break;
+		if (unlikely(i < n)) {
+			q->st.map_errors++;
+			rte_mempool_put_bulk(q->mp, (void **)&mb[i], n - i);
+			break;
+		}
+		room -= n;
+	}
+	emu_doorbell(q);
+	return q->clean + q->nb_desc - q->tail;
+}
+
+/* Take the buffer of a completed descriptor back from the device. */
+static inline struct rte_mbuf *
+emu_rx_take(struct emu_port *port, struct emu_queue *q, uint32_t idx,
+		uint16_t *len, uint16_t *flags, uint32_t *hash)
+{
+	const union emu_rx_desc *d = &((union emu_rx_desc *)q->ring)[idx & q->mask];
+	struct emu_swd *s = &q->sw[idx & q->mask];
+	struct rte_mbuf *m = s->mbuf;
+
+	*len = rte_le_to_cpu_16(d->wb.len);
+	*flags = rte_le_to_cpu_16(d->wb.flags);
+	*hash = rte_le_to_cpu_32(d->wb.rss_hash);
+	emu_buf_sync(port, s, *len, true);
+	emu_buf_unmap(port, s, RTE_DMAMAP_FROM_DEVICE);
+	s->mbuf = NULL;
+	m->data_len = *len;
+	m->pkt_len = *len;
+	m->ol_flags = 0;
+	m->packet_type = 0;
+	return m;
+}
+
+/* Assemble the packet starting at q->clean; NULL when it had an error. */
+static struct rte_mbuf *
+emu_rx_packet(struct emu_port *port, struct emu_queue *q, uint32_t head)
+{
+	struct rte_mbuf *first, *last, *m;
+	uint16_t len, flags, err = 0;
+	uint32_t hash;
+
+	first = emu_rx_take(port, q, q->clean++, &len, &flags, &hash);
+	err |= flags & EMU_RXD_ERR;
+	last = first;
+	while (!(flags & EMU_RXD_EOP) && q->clean != head) {
+		m = emu_rx_take(port, q, q->clean++, &len, &flags, &hash);
+		err |= flags & EMU_RXD_ERR;
+		last->next = m;
+		last = m;
+		first->nb_segs++;
+		first->pkt_len += len;
+	}
+	if (unlikely(err != 0)) {
+		rte_pktmbuf_free(first);
+		q->st.errors++;
+		return NULL;
+	}
+	first->port = port->port_id;
+	if (flags & EMU_RXD_RSS) {
+		first->hash.rss = hash;
+		first->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
+	}
+	return first;
+}
+
+uint16_t
+emu_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct emu_queue *q = rxq;
+	struct emu_port *port = q->port;
+	uint64_t bytes = 0;
+	uint32_t head;
+	uint16_t nb = 0;
+	struct rte_mbuf *m;
+
+	if (unlikely(!q->started))
+		return 0;
+	if (port->conf.wire == EMU_WIRE_PCAP || port->conf.wire == EMU_WIRE_IFACE)
+		emu_wire_poll(port);
+	head = __atomic_load_n(&q->status->head, __ATOMIC_ACQUIRE);
+	while (q->clean != head && nb < n) {
+		m = emu_rx_packet(port, q, head);
+		if (m == NULL)
+			continue;
+		bytes += m->pkt_len;
+		pkts[nb++] = m;
+	}
+	if (q->clean + q->nb_desc - q->tail >= EMU_REFILL_THRESH)
+		emu_rx_refill(port, q);
+	q->st.packets += nb;
+	q->st.bytes += bytes;
+	return nb;
+}
+
+/*
+ * TX.
+ */
+
+/* Return mbufs to their pools in bulk. */
+static inline void
+emu_free_flush(struct rte_mbuf **fb, unsigned int *nfb)
+{
+	if (*nfb > 0)
+		rte_mempool_put_bulk(fb[0]->pool, (void **)fb, *nfb);
+	*nfb = 0;
+}
+
+/*
+ * An mbuf the device is done with, ready for its pool, or NULL. A whole
+ * packet of one segment already has no next and one segment, so only its
+ * first cache line is read; rte_pktmbuf_prefree_seg() also reads next,
+ * from the second, long cold by now.
+ */
+static inline struct rte_mbuf *
+emu_tx_prefree(const struct emu_swd *s)
+{
+	struct rte_mbuf *m = s->mbuf;
+
+	if (likely(s->single && RTE_MBUF_DIRECT(m) &&
+			rte_mbuf_refcnt_read(m) == 1))
+		return m;
+	return rte_pktmbuf_prefree_seg(m);
+}
+
+/* Release up to max descriptors the device has completed. */
+static uint32_t
+emu_tx_clean(struct emu_port *port, struct emu_queue *q, uint32_t max)
+{
+	struct rte_mbuf *fb[EMU_FREE_BULK], *m;
+	uint32_t head, n, i;
+	unsigned int nfb = 0;
+	struct emu_swd *s;
+
+	head = __atomic_load_n(&q->status->head, __ATOMIC_ACQUIRE);
+	n = RTE_MIN(head - q->clean, max);
+	for (i = 0; i < n; i++) {
+		s = &q->sw[(q->clean + i) & q->mask];
+		emu_buf_unmap(port, s, RTE_DMAMAP_TO_DEVICE);
+		m = emu_tx_prefree(s);
+		s->mbuf = NULL;
+		if (m == NULL)
+			continue;
+		if (nfb == EMU_FREE_BULK || (nfb > 0 && m->pool != fb[0]->pool))
+			emu_free_flush(fb, &nfb);
+		fb[nfb++] = m;
+	}
+	emu_free_flush(fb, &nfb);
+	q->clean += n;
+	return n;
+}
+
+int
+emu_tx_done_cleanup(void *txq, uint32_t free_cnt)
+{
+	struct emu_queue *q = txq;
+
+	if (!q->started)
+		return 0;
+	return emu_tx_clean(q->port, q, free_cnt == 0 ? UINT32_MAX : free_cnt);
+}
+
+/* Undo the mappings of a packet's first n descriptors (posting failed). */
+static void
+emu_tx_unwind(struct emu_port *port, struct emu_queue *q, uint32_t n)
+{
+	struct emu_swd *s;
+
+	while (n-- > 0) {
+		s = &q->sw[(q->tail + n) & q->mask];
+		emu_buf_unmap(port, s, RTE_DMAMAP_TO_DEVICE);
+		s->mbuf = NULL;
+	}
+}
+
+/* Write the descriptors of one packet; false when a segment could not be
+ * mapped (nothing of the packet is posted then).
+ */
+static bool
+emu_tx_post(struct emu_port *port, struct emu_queue *q, struct rte_mbuf *pkt)
+{
+	struct emu_tx_desc *ring = q->ring, *d;
+	uint16_t nb_segs = pkt->nb_segs;
+	struct rte_mbuf *m = pkt;
+	struct emu_swd *s;
+	uint32_t i, slot;
+	bool unmap = false;
+
+	/* Segments by count: next is in the mbuf's second cache line. */
+	for (i = 0; i < nb_segs; i++, m = i < nb_segs ? m->next : NULL) {
+		slot = (q->tail + i) & q->mask;
+		s = &q->sw[slot];
+		s->len = m->data_len;
+		s->iova = m->data_len == 0 ? 0 : emu_buf_iova(port, m,
+			rte_pktmbuf_mtod(m, void *), rte_mbuf_data_iova(m),
+			m->data_len, RTE_DMAMAP_TO_DEVICE, &unmap);
+		if (unlikely(s->iova == RTE_BAD_IOVA)) {
+			emu_tx_unwind(port, q, i);
+			return false;
+		}
+		s->unmap = m->data_len != 0 && unmap;
+		s->single = nb_segs == 1;
+		s->mbuf = m;
+		emu_buf_sync(port, s, m->data_len, false);
+		d = &ring[slot];
+		d->addr = rte_cpu_to_le_64(s->iova);
+		d->len = rte_cpu_to_le_16(m->data_len);
+		d->flags = rte_cpu_to_le_16(i == nb_segs - 1u ? EMU_TXD_EOP : 0);
+		d->rsvd = 0;
+	}
+	q->tail += i;
+	return true;
+}
+
+/* Whether the driver can send a packet at all. */
+static inline bool
+emu_tx_valid(const struct rte_mbuf *m)
+{
+	return m->nb_segs <= EMU_MAX_SEGS && m->pkt_len > 0 &&
+		m->pkt_len <= EMU_MAX_FRAME;
+}
+
+uint16_t
+emu_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct emu_queue *q = txq;
+	struct emu_port *port = q->port;
+	uint64_t bytes = 0;
+	uint16_t i;
+	uint32_t room;
+	struct rte_mbuf *m;
+
+	if (unlikely(!q->started))
+		return 0;
+	room = q->clean + q->nb_desc - q->tail;
+	if (room < (uint32_t)EMU_FREE_THRESH + n)
+		room += emu_tx_clean(port, q, UINT32_MAX);
+	for (i = 0; i < n; i++) {
+		m = pkts[i];
+		if (unlikely(!emu_tx_valid(m))) {
+			q->st.errors++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		if (unlikely(room < m->nb_segs))
+			break;
+		if (unlikely(!emu_tx_post(port, q, m))) {
+			q->st.map_errors++;
+			q->st.errors++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		room -= m->nb_segs;
+		bytes += m->pkt_len;
+		q->st.packets++;
+	}
+	q->st.bytes += bytes;
+	emu_doorbell(q);
+	emu_model_tx(port, q);
+	/* Release at once what the device has done, while it is in cache. */
+	emu_tx_clean(port, q, UINT32_MAX);
+	return i;
+}
+
+/*
+ * Start and stop.
+ */
+
+static void
+emu_queue_reset(struct emu_queue *q)
+{
+	q->tail = 0;
+	q->clean = 0;
+	q->doorbell = 0;
+	q->dev_head = 0;
+	q->dev_error = false;
+	memset(q->ring, 0, q->ring_size);
+}
+
+int
+emu_queue_start(struct emu_queue *q)
+{
+	struct emu_port *port = q->port;
+
+	if (q->started)
+		return 0;
+	emu_queue_reset(q);
+	if (q->is_rx && emu_rx_refill(port, q) != 0) {
+		EMU_LOG(ERR, "%s: RX queue %u: could post only %u of %u buffers (mempool %s exhausted or buffers not mappable)",
+			port->name, q->qid, q->tail, q->nb_desc, q->mp->name);
+		q->started = true;
+		emu_queue_stop(q);
+		return -ENOMEM;
+	}
+	q->started = true;
+	emu_model_queue_enable(q, true);
+	return 0;
+}
+
+void
+emu_queue_stop(struct emu_queue *q)
+{
+	struct emu_port *port = q->port;
+	struct emu_swd *s;
+	uint32_t i;
+
+	if (!q->started)
+		return;
+	emu_model_queue_enable(q, false);
+	q->started = false;
+	for (i = q->clean; i != q->tail; i++) {
+		s = &q->sw[i & q->mask];
+		emu_buf_unmap(port, s, q->is_rx ? RTE_DMAMAP_FROM_DEVICE :
+			RTE_DMAMAP_TO_DEVICE);
+		if (s->mbuf != NULL)
+			rte_pktmbuf_free_seg(s->mbuf);
+		s->mbuf = NULL;
+	}
+	q->clean = q->tail;
+}
