@@ -56,11 +56,10 @@ if ! [[ $runs =~ ^[1-9][0-9]*$ && $secs =~ ^[1-9][0-9]*$ ]] || [ "$secs" -lt 3 ]
 fi
 
 if [ -z "$build" ]; then
+	# Set-up is idempotent and also reserves hugepages after a reboot.
 	build=$top/build
-	if [ ! -f "$build/drivers/net/emu/librte_net_emu.so" ]; then
-		bash "$top/devtools/build.sh" >/dev/null ||
-			{ echo "bench-testpmd: build failed (run devtools/build.sh)" >&2; exit 1; }
-	fi
+	bash "$top/devtools/build.sh" >/dev/null ||
+		{ echo "bench-testpmd: set-up or build failed (run devtools/build.sh)" >&2; exit 1; }
 fi
 build=$(cd "$build" && pwd) || exit 1
 if [ ! -f "$build/drivers/net/emu/librte_net_emu.so" ]; then
