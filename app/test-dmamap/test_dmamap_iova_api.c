@@ -222,6 +222,14 @@ test_try_alloc_keeps_offset(void)
 		"inside the aperture");
 	TEST_ASSERT_SUCCESS(rte_dmamap_iova_free(dev_strict, &st), "free");
 	TEST_ASSERT_EQUAL(st.size, 0, "state cleared by free");
+	/* A range of 2 MiB or more keeps the offset in the 2 MiB page too, so
+	 * the backend may map large pages.
+	 */
+	TEST_ASSERT(rte_dmamap_iova_try_alloc(dev_strict, &st, hint, 4 << 20),
+		"try_alloc 4 MiB: %d", rte_errno);
+	TEST_ASSERT_EQUAL(st.addr & ((2 << 20) - 1),
+		rte_dmamap_virt2iova(hint) & ((2 << 20) - 1), "offset in 2 MiB kept");
+	TEST_ASSERT_SUCCESS(rte_dmamap_iova_free(dev_strict, &st), "free");
 	TEST_ASSERT(rte_dmamap_iova_try_alloc(dev_strict, &st, NULL, G), "no hint");
 	TEST_ASSERT_EQUAL(st.addr & (G - 1), 0, "no hint: aligned");
 	TEST_ASSERT_SUCCESS(rte_dmamap_iova_free(dev_strict, &st), "free");

@@ -9,8 +9,9 @@
  *
  * A reserved range is [state->addr - __offset, + span) in the device's
  * domain, span being size + __offset rounded up to the granule; __offset is
- * the offset within a granule of the memory the caller said it would link
- * first. Links map whole granules: the first link may start inside a
+ * the offset of the memory the caller said it would link first within its
+ * granule, or within its 2 MiB page for ranges of 2 MiB and more (so the
+ * range keeps the memory's large-page alignment). Links map whole granules: the first link may start inside a
  * granule (at that same offset), every other one starts on a granule
  * boundary; only the link that ends the range may end inside a granule.
  * Links do not flush: one sync covers a whole batch.
@@ -209,6 +210,21 @@ iova_api_alloc(struct dmamap_dev *dev, struct rte_dmamap_iova_state *state,
 	return 0;
 }
 
+/*
+ * Where in the range the hinted memory starts: its offset in its granule,
+ * or, for ranges of 2 MiB and more, its offset in its 2 MiB page, so the
+ * IOVA keeps the memory's alignment and a backend can map 2 MiB pages.
+ */
+static size_t
+iova_api_hint_offset(const struct dmamap_dev *dev, rte_iova_t hint, size_t size)
+{
+	size_t g = rte_dmamap_domain_granule(dev->domain);
+
+	if (size >= DMAMAP_PAGE_2M && g <= DMAMAP_PAGE_2M)
+		return hint & (DMAMAP_PAGE_2M - 1);
+	return hint & (g - 1);
+}
+
 bool
 rte_dmamap_iova_try_alloc(int16_t dev_id, struct rte_dmamap_iova_state *state,
 		const void *va_hint, size_t size)
@@ -239,8 +255,8 @@ rte_dmamap_iova_try_alloc(int16_t dev_id, struct rte_dmamap_iova_state *state,
 		rte_errno = 0;
 		return false;
 	}
-	ret = iova_api_alloc(dev, state,
-		hint & (rte_dmamap_domain_granule(dev->domain) - 1), size);
+	ret = iova_api_alloc(dev, state, iova_api_hint_offset(dev, hint, size),
+		size);
 	if (ret < 0) {
 		rte_errno = -ret;
 		return false;
@@ -324,7 +340,8 @@ iova_api_link_check(const struct dmamap_dev *dev,
 	}
 	pad = target & (g - 1);
 	start = state->__offset + offset;
-	if (offset == 0 ? pad != state->__offset : (pad != 0 || (start & (g - 1)) != 0)) {
+	if (offset == 0 ? pad != (state->__offset & (g - 1)) :
+			(pad != 0 || (start & (g - 1)) != 0)) {
 		DMAMAP_LOG(ERR, "%s: link at offset 0x%zx of memory at offset "
 			"0x%zx in its granule: only the first link may start "
 			"inside a granule, at offset 0x%" PRIx64, dev->name,
