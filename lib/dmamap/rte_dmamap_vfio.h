@@ -16,6 +16,15 @@
  * page sizes from the IOMMU's, read from the container, not assumed; the
  * kernel's limit on the number of mappings (dma_entry_limit) shows as
  * -ENOSPC from the map.
+ *
+ * The type1 IOMMU invalidates the IOTLB before VFIO_IOMMU_UNMAP_DMA returns,
+ * so a VFIO domain is strict whatever policy it is created with: a lazy one
+ * frees IOVA at once, as nothing is left to flush.
+ *
+ * The kernel drops every mapping of a container when its last device is
+ * closed: destroy domains (and unmap regions) before closing the ports.
+ * A domain over a container of its own takes the container's whole valid
+ * IOVA range, so the devices in it must use the domain's IOVAs only.
  */
 
 #include <stdbool.h>
