@@ -3,7 +3,7 @@
 """Print one closing line 'N passed, N failed, N skipped' for a meson test run.
 
 usage: test-summary.py build/meson-logs/testlog.json SUITE
-Exit 1 when a test failed or no test ran."""
+Exit 1 when a test failed or the suite has no test."""
 import json
 import sys
 
@@ -27,8 +27,8 @@ def main():
                 counts["failed"] += 1
     print(f"{suite}: {counts['passed']} passed, {counts['failed']} failed, "
           f"{counts['skipped']} skipped")
-    ran = counts["passed"] + counts["failed"]
-    sys.exit(1 if counts["failed"] or ran == 0 else 0)
+    total = sum(counts.values())
+    sys.exit(1 if counts["failed"] or total == 0 else 0)
 
 
 if __name__ == "__main__":
