@@ -113,7 +113,7 @@ void add_test_command(struct test_command *t);
 #define REGISTER_TEST_COMMAND(cmd, func) \
 	static struct test_command test_struct_##cmd = { \
 		.command = RTE_STR(cmd), \
-		.callback = func, \
+		.callback = (func), \
 	}; \
 	RTE_INIT(test_register_##cmd) \
 	{ \

@@ -37,8 +37,8 @@ int dmamap_heap_range(uintptr_t *va_start, uintptr_t *va_end, uint64_t *offset);
 /* Keep a result without letting the compiler vectorize the loop. */
 #define SINK(x) __asm__ volatile("" : : "r"(x))
 #define X8(F, i) do { \
-	F(i); F(i + 1); F(i + 2); F(i + 3); \
-	F(i + 4); F(i + 5); F(i + 6); F(i + 7); \
+	F((i)); F((i) + 1); F((i) + 2); F((i) + 3); \
+	F((i) + 4); F((i) + 5); F((i) + 6); F((i) + 7); \
 } while (0)
 #define IDENTITY(k) SINK(heap_iova(&range, addrs[k]))
 #define TABLE(k) SINK(rte_dmamap_xlate_lookup(rte_dmamap_xlate_va, addrs[k]))

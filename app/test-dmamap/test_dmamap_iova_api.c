@@ -80,13 +80,13 @@ suite_setup(void)
 static void
 suite_teardown(void)
 {
-	int16_t *devs[] = { &dev_strict, &dev_lazy, &dev_auto, &dev_plain,
+	int16_t *all_devs[] = { &dev_strict, &dev_lazy, &dev_auto, &dev_plain,
 		&dev_force, &dev_tiny };
 	unsigned int i;
 
-	for (i = 0; i < RTE_DIM(devs); i++)
-		if (*devs[i] >= 0)
-			rte_dmamap_detach(*devs[i]);
+	for (i = 0; i < RTE_DIM(all_devs); i++)
+		if (*all_devs[i] >= 0)
+			rte_dmamap_detach(*all_devs[i]);
 	rte_dmamap_domain_destroy(strict_dom);
 	rte_dmamap_domain_destroy(lazy_dom);
 	rte_dmamap_domain_destroy(tiny_dom);
@@ -161,6 +161,7 @@ static int
 test_try_alloc_declines_direct(void)
 {
 	struct rte_dmamap_iova_state st;
+	struct rte_dmamap_info info;
 
 	rte_errno = -1;
 	TEST_ASSERT(!rte_dmamap_iova_try_alloc(dev_plain, &st, buf, G),
@@ -170,11 +171,16 @@ test_try_alloc_declines_direct(void)
 	TEST_ASSERT(!rte_dmamap_iova_try_alloc(dev_force, &st, buf, G),
 		"bypass forced");
 	TEST_ASSERT_EQUAL(rte_errno, 0, "not an error");
-	rte_errno = -1;
-	TEST_ASSERT(!rte_dmamap_iova_try_alloc(dev_auto, &st, buf, G),
-		"memory below the bypass window");
-	TEST_ASSERT_EQUAL(rte_errno, 0, "not an error");
-	TEST_ASSERT_EQUAL(st.size, 0, "state cleared");
+	TEST_ASSERT_SUCCESS(rte_dmamap_info_get(dev_auto, &info), "info");
+	if (rte_dmamap_virt2iova(buf) + G - 1 <= info.direct_limit) {
+		rte_errno = -1;
+		TEST_ASSERT(!rte_dmamap_iova_try_alloc(dev_auto, &st, buf, G),
+			"memory below the bypass window");
+		TEST_ASSERT_EQUAL(rte_errno, 0, "not an error");
+		TEST_ASSERT_EQUAL(st.size, 0, "state cleared");
+	} else {
+		printf("buffer above the bypass window: its case not run\n");
+	}
 	TEST_ASSERT(rte_dmamap_iova_try_alloc(dev_strict, &st, buf, G),
 		"bypass never");
 	TEST_ASSERT_SUCCESS(rte_dmamap_iova_free(dev_strict, &st), "free");

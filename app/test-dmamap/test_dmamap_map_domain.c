@@ -20,12 +20,10 @@
 #include "test.h"
 #include "test_backend.h"
 
-/* The 1:1 window ends at 512 GiB, above any EAL memory here in both IOVA
- * modes; the translated aperture starts at 1 TiB.
+/* The 1:1 window ends above the test's EAL memory (at least at 512 GiB);
+ * the translated aperture starts above the window.
  */
-#define WINDOW_LIMIT (UINT64_C(1) << 39)
-#define APERTURE_START (UINT64_C(1) << 40)
-#define APERTURE_LAST ((UINT64_C(1) << 41) - 1)
+static rte_iova_t WINDOW_LIMIT, APERTURE_START, APERTURE_LAST;
 #define EXT_LEN (UINT64_C(4) << 20)
 
 static struct rte_dmamap_domain *dom;
@@ -68,11 +66,18 @@ register_ext_above_window(void)
 static int
 domain_setup(void)
 {
-	dom = test_backend_domain_create("map_dom", APERTURE_START, APERTURE_LAST,
-		RTE_DMAMAP_FLUSH_STRICT, 0, 0);
 	mz = rte_memzone_reserve_aligned("map_dom_buf", 1 << 20, SOCKET_ID_ANY,
 		RTE_MEMZONE_IOVA_CONTIG, 4096);
-	if (dom == NULL || mz == NULL || register_ext_above_window() < 0)
+	if (mz == NULL)
+		return TEST_FAILED;
+	/* In IOVA-VA mode EAL memory may sit anywhere (e.g. high under ASan). */
+	WINDOW_LIMIT = RTE_MAX(UINT64_C(1) << 39,
+		rte_align64pow2(mz->iova + mz->len + (UINT64_C(1) << 30)));
+	APERTURE_START = WINDOW_LIMIT << 1;
+	APERTURE_LAST = APERTURE_START + (UINT64_C(1) << 40) - 1;
+	dom = test_backend_domain_create("map_dom", APERTURE_START, APERTURE_LAST,
+		RTE_DMAMAP_FLUSH_STRICT, 0, 0);
+	if (dom == NULL || register_ext_above_window() < 0)
 		return TEST_FAILED;
 	dev_never = attach("map_never", RTE_DMAMAP_BYPASS_NEVER, 0);
 	dev_auto = attach("map_auto", RTE_DMAMAP_BYPASS_AUTO, WINDOW_LIMIT);

@@ -890,7 +890,7 @@ test_mem_used_grows(void)
 			"del %u", i);
 	area_unmap(&a);
 	TEST_ASSERT(grown >= CHUNKS * 4096 && grown <= (2 * CHUNKS + 8) * 4096,
-		"%u pages in %u ranges took %zu bytes", CHUNKS, CHUNKS, grown);
+		"%d pages in %d ranges took %zu bytes", CHUNKS, CHUNKS, grown);
 	return TEST_SUCCESS;
 }
 

@@ -86,7 +86,7 @@ struct iova_rcache {
 struct iova_lcore {
 	uint32_t active;
 	uint32_t purging;
-	int64_t used;
+	uint64_t used; /* modulo 2^64: the lcores' parts may wrap */
 	struct iova_rcache rc[IOVA_NB_CLASSES_MAX];
 } __rte_cache_aligned;
 
@@ -118,7 +118,7 @@ struct dmamap_iovad {
 	rte_spinlock_t lock __rte_cache_aligned;
 
 	/* Bytes allocated by threads without an lcore id. */
-	int64_t used_any __rte_cache_aligned;
+	uint64_t used_any __rte_cache_aligned;
 	rte_spinlock_t purge_lock;
 
 	struct iova_depot depot[IOVA_NB_CLASSES_MAX];
@@ -813,7 +813,7 @@ iova_size_class(const struct dmamap_iovad *iovad, size_t size)
 }
 
 static inline void
-iova_used_add(struct dmamap_iovad *iovad, unsigned int lcore, int64_t delta)
+iova_used_add(struct dmamap_iovad *iovad, unsigned int lcore, uint64_t delta)
 {
 	struct iova_lcore *lc;
 
@@ -915,7 +915,7 @@ iova_free_slow(struct dmamap_iovad *iovad, rte_iova_t iova, size_t size,
 	if (!iova_free_valid(iovad, iova, len, iova_class(iovad, len)))
 		return;
 	if (iova_range_free(iovad, iova, len) == 0)
-		iova_used_add(iovad, lcore, -(int64_t)len);
+		iova_used_add(iovad, lcore, 0 - len);
 }
 
 void
@@ -931,7 +931,7 @@ dmamap_iova_free(struct dmamap_iovad *iovad, rte_iova_t iova, size_t size)
 		if (likely((iova & (len - 1)) == 0 && iova >= iovad->start &&
 				iova <= iovad->last && iovad->last - iova >= len - 1 &&
 				iova_cache_put(iovad, lcore, cls, iova))) {
-			iova_used_add(iovad, lcore, -(int64_t)len);
+			iova_used_add(iovad, lcore, 0 - len);
 			return;
 		}
 	}
@@ -941,7 +941,7 @@ dmamap_iova_free(struct dmamap_iovad *iovad, rte_iova_t iova, size_t size)
 uint64_t
 dmamap_iovad_used(const struct dmamap_iovad *iovad)
 {
-	int64_t used;
+	uint64_t used;
 	unsigned int l;
 
 	if (!iovad_valid(iovad))
@@ -949,5 +949,5 @@ dmamap_iovad_used(const struct dmamap_iovad *iovad)
 	used = __atomic_load_n(&iovad->used_any, __ATOMIC_RELAXED);
 	for (l = 0; l < RTE_MAX_LCORE; l++)
 		used += __atomic_load_n(&iovad->lcore[l].used, __ATOMIC_RELAXED);
-	return (uint64_t)used;
+	return used;
 }

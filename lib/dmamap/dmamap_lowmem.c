@@ -306,7 +306,7 @@ static int
 lowmem_place_va(struct dmamap_lowmem *lm, rte_iova_t mask)
 {
 	char dir[PATH_MAX];
-	int ret = -ENOENT;
+	int ret;
 
 	if (rte_eal_has_hugepages() && lowmem_hugedir(dir) == 0) {
 		ret = lowmem_path(lm, dir);

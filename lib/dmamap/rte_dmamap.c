@@ -99,7 +99,9 @@ static void
 dmamap_fp_setup(struct dmamap_dev *dev)
 {
 	struct rte_dmamap_fp_object *fp = &rte_dmamap_fp_objs[dev->dev_id];
-	bool plain = !(dev->flags & RTE_DMAMAP_F_NONCOHERENT) && dev->debug == NULL;
+	/* A direct limit of 0 means none: IOVA 0 is not direct either. */
+	bool plain = !(dev->flags & RTE_DMAMAP_F_NONCOHERENT) &&
+		dev->debug == NULL && dev->direct_limit != 0;
 
 	fp->inline_direct = 0;
 	fp->sync_free = 0;

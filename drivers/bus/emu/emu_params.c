@@ -303,6 +303,30 @@ emu_drv_args_add(const char *dev, struct emu_params *p,
 	return 0;
 }
 
+/*
+ * A driver pair travels on as "key=value" text the driver parses again, so
+ * it must read back as the same one pair: a plain key, and a value with no
+ * ',' outside balanced brackets (rte_kvargs keeps lists in '[...]').
+ */
+static bool
+emu_drv_pair_plain(const struct rte_kvargs_pair *kv)
+{
+	const char *c;
+	int depth = 0;
+
+	if (!emu_name_valid(kv->key))
+		return false;
+	for (c = kv->value; c != NULL && *c != '\0'; c++) {
+		if (*c == '[')
+			depth++;
+		else if (*c == ']' && --depth < 0)
+			return false;
+		else if ((*c == ',' || *c == '=') && depth == 0)
+			return false;
+	}
+	return depth == 0;
+}
+
 /* Handle one pair: a bus key (once, with a value) or a driver key. */
 static int
 emu_params_pair(const char *dev, const struct rte_kvargs_pair *kv,
@@ -323,6 +347,11 @@ emu_params_pair(const char *dev, const struct rte_kvargs_pair *kv,
 			return -EINVAL;
 		}
 		return emu_keys[i].parse(dev, kv->value, p);
+	}
+	if (!emu_drv_pair_plain(kv)) {
+		EMU_LOG(ERR, "%s: malformed argument '%s=%s'", dev, kv->key,
+			kv->value == NULL ? "" : kv->value);
+		return -EINVAL;
 	}
 	return emu_drv_args_add(dev, p, kv);
 }
