@@ -19,8 +19,12 @@
 
 #include "test_backend.h"
 
-/* Unmapped ranges remembered until a flush covers them; a small model
- * keeps maps cheap, and the ranges it cannot remember are counted.
+/*
+ * The IOTLB model: the IOVA unmapped and not flushed since, as sorted,
+ * disjoint, non-adjacent intervals, so a map checks it by one binary search
+ * and the ranges a lazy domain unmaps one after the other become one
+ * interval. A flush takes out exactly what it covers. A small model keeps
+ * calls cheap; the intervals it cannot hold are counted.
  */
 #define TEST_BACKEND_STALE_MAX 64
 
@@ -31,16 +35,32 @@ struct test_backend_range {
 	uint32_t prot;
 };
 
+struct test_backend_stale {
+	rte_iova_t first;
+	rte_iova_t last;
+};
+
 struct test_backend {
 	rte_spinlock_t lock;
 	uint32_t max_ranges;
 	uint32_t nb_ranges;
 	uint32_t nb_stale;
+	uint64_t granule;
 	uint32_t fail_in[TEST_BACKEND_OPS]; /* calls until one fails; 0: none */
 	struct test_backend_stats stats;
-	struct test_backend_range stale[TEST_BACKEND_STALE_MAX];
+	struct test_backend_stale stale[TEST_BACKEND_STALE_MAX];
 	struct test_backend_range range[]; /* sorted by IOVA */
 };
+
+/*
+ * Release the lock with a store: on x86 rte_spinlock_unlock() is an xchg,
+ * a locked instruction as costly as taking the lock.
+ */
+static inline void
+tb_unlock(rte_spinlock_t *sl)
+{
+	__atomic_store_n(&sl->locked, 0, __ATOMIC_RELEASE);
+}
 
 static struct test_backend *
 tb_of(struct rte_dmamap_domain *dom)
@@ -72,15 +92,43 @@ tb_search(const struct test_backend *tb, rte_iova_t iova)
 	return lo;
 }
 
+/* Index of the first stale interval that ends at or above iova. */
+static uint32_t
+tb_stale_search(const struct test_backend *tb, rte_iova_t iova)
+{
+	uint32_t lo = 0, hi = tb->nb_stale, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (tb->stale[mid].last < iova)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static bool
 tb_stale_hit(const struct test_backend *tb, rte_iova_t iova, uint64_t len)
 {
-	uint32_t i;
+	uint32_t i = tb_stale_search(tb, iova);
 
-	for (i = 0; i < tb->nb_stale; i++)
-		if (tb_overlap(tb->stale[i].iova, tb->stale[i].len, iova, len))
-			return true;
-	return false;
+	return i < tb->nb_stale && tb->stale[i].first <= iova + len - 1;
+}
+
+/* Replace stale intervals [i, j) by the n intervals of with. */
+static void
+tb_stale_replace(struct test_backend *tb, uint32_t i, uint32_t j,
+		const struct test_backend_stale *with, uint32_t n)
+{
+	uint32_t k;
+
+	if (j != i + n && j < tb->nb_stale)
+		memmove(&tb->stale[i + n], &tb->stale[j],
+			(tb->nb_stale - j) * sizeof(tb->stale[0]));
+	for (k = 0; k < n; k++)
+		tb->stale[i + k] = with[k];
+	tb->nb_stale = tb->nb_stale - (j - i) + n;
 }
 
 /* Whether this call of op is the one to fail. Lock held. */
@@ -97,8 +145,9 @@ static int
 tb_check_map(struct rte_dmamap_domain *dom, struct test_backend *tb,
 		rte_iova_t iova, rte_iova_t target, size_t len, uint32_t i)
 {
-	size_t g = rte_dmamap_domain_granule(dom);
+	uint64_t g = tb->granule;
 
+	RTE_SET_USED(dom);
 	if (len == 0 || ((iova | target | len) & (g - 1)) != 0 ||
 			iova + len - 1 < iova)
 		return -EINVAL;
@@ -132,24 +181,68 @@ tb_map(struct rte_dmamap_domain *dom, rte_iova_t iova, const void *va,
 	if (ret == 0) {
 		if (tb_stale_hit(tb, iova, len))
 			tb->stats.stale_maps++;
-		memmove(&tb->range[i + 1], &tb->range[i],
-			(tb->nb_ranges - i) * sizeof(tb->range[0]));
+		if (i < tb->nb_ranges)
+			memmove(&tb->range[i + 1], &tb->range[i],
+				(tb->nb_ranges - i) * sizeof(tb->range[0]));
 		tb->range[i] = (struct test_backend_range){ iova, target, len, prot };
 		tb->nb_ranges++;
 		tb->stats.mapped_bytes += len;
 	}
-	rte_spinlock_unlock(&tb->lock);
+	tb_unlock(&tb->lock);
 	return ret;
 }
 
+/* Add [iova, iova + len) to the stale IOVA, merged with what it meets or
+ * touches.
+ */
 static void
 tb_stale_add(struct test_backend *tb, rte_iova_t iova, uint64_t len)
 {
-	if (tb->nb_stale < TEST_BACKEND_STALE_MAX)
-		tb->stale[tb->nb_stale++] =
-			(struct test_backend_range){ .iova = iova, .len = len };
-	else
+	struct test_backend_stale m = { iova, iova + len - 1 };
+	uint32_t i, j;
+
+	i = tb_stale_search(tb, iova == 0 ? 0 : iova - 1);
+	for (j = i; j < tb->nb_stale && (m.last == UINT64_MAX ||
+			tb->stale[j].first <= m.last + 1); j++) {
+		m.first = RTE_MIN(m.first, tb->stale[j].first);
+		m.last = RTE_MAX(m.last, tb->stale[j].last);
+	}
+	if (j == i && tb->nb_stale == TEST_BACKEND_STALE_MAX) {
 		tb->stats.stale_untracked++;
+		return;
+	}
+	tb_stale_replace(tb, i, j, &m, 1);
+}
+
+/* Take [iova, iova + len) out of the stale IOVA; len 0: all of it. */
+static void
+tb_stale_flush(struct test_backend *tb, rte_iova_t iova, size_t len)
+{
+	struct test_backend_stale keep[2];
+	rte_iova_t last = iova + len - 1;
+	uint32_t i, j, n = 0;
+
+	if (len == 0) {
+		tb->nb_stale = 0;
+		return;
+	}
+	i = tb_stale_search(tb, iova);
+	for (j = i; j < tb->nb_stale && tb->stale[j].first <= last; j++)
+		;
+	if (j == i)
+		return;
+	/* Only the first interval met may start below, the last end above. */
+	if (tb->stale[i].first < iova)
+		keep[n++] = (struct test_backend_stale){ tb->stale[i].first,
+			iova - 1 };
+	if (tb->stale[j - 1].last > last)
+		keep[n++] = (struct test_backend_stale){ last + 1,
+			tb->stale[j - 1].last };
+	if (tb->nb_stale - (j - i) + n > TEST_BACKEND_STALE_MAX) {
+		tb->stats.stale_untracked++;
+		n--;
+	}
+	tb_stale_replace(tb, i, j, keep, n);
 }
 
 /* Unmap whole ranges inside [iova, iova + len): type1 semantics. */
@@ -165,7 +258,7 @@ tb_unmap(struct rte_dmamap_domain *dom, rte_iova_t iova, size_t len)
 	rte_spinlock_lock(&tb->lock);
 	tb->stats.unmaps++;
 	if (tb_injected(tb, TEST_BACKEND_UNMAP)) {
-		rte_spinlock_unlock(&tb->lock);
+		tb_unlock(&tb->lock);
 		return -EIO;
 	}
 	first = tb_search(tb, iova);
@@ -182,11 +275,12 @@ tb_unmap(struct rte_dmamap_domain *dom, rte_iova_t iova, size_t len)
 			tb->stats.mapped_bytes -= tb->range[i].len;
 			tb_stale_add(tb, tb->range[i].iova, tb->range[i].len);
 		}
-		memmove(&tb->range[first], &tb->range[end],
-			(tb->nb_ranges - end) * sizeof(tb->range[0]));
+		if (end < tb->nb_ranges)
+			memmove(&tb->range[first], &tb->range[end],
+				(tb->nb_ranges - end) * sizeof(tb->range[0]));
 		tb->nb_ranges -= end - first;
 	}
-	rte_spinlock_unlock(&tb->lock);
+	tb_unlock(&tb->lock);
 	return ret;
 }
 
@@ -194,27 +288,19 @@ static int
 tb_flush(struct rte_dmamap_domain *dom, rte_iova_t iova, size_t len)
 {
 	struct test_backend *tb = tb_of(dom);
-	uint32_t i = 0;
 
 	if (tb == NULL)
 		return -ENODEV;
 	rte_spinlock_lock(&tb->lock);
 	tb->stats.flushes++;
 	if (tb_injected(tb, TEST_BACKEND_FLUSH)) {
-		rte_spinlock_unlock(&tb->lock);
+		tb_unlock(&tb->lock);
 		return -EIO;
 	}
 	if (len == 0)
 		tb->stats.full_flushes++;
-	while (i < tb->nb_stale) {
-		if (len == 0 || (tb->stale[i].iova >= iova &&
-				tb->stale[i].iova + tb->stale[i].len - 1 <=
-				iova + len - 1))
-			tb->stale[i] = tb->stale[--tb->nb_stale];
-		else
-			i++;
-	}
-	rte_spinlock_unlock(&tb->lock);
+	tb_stale_flush(tb, iova, len);
+	tb_unlock(&tb->lock);
 	return 0;
 }
 
@@ -233,7 +319,7 @@ tb_lookup(struct test_backend *tb, rte_iova_t iova, rte_iova_t *target,
 			*prot = tb->range[i].prot;
 		ret = 0;
 	}
-	rte_spinlock_unlock(&tb->lock);
+	tb_unlock(&tb->lock);
 	return ret;
 }
 
@@ -303,6 +389,7 @@ test_backend_domain_create_conf(struct rte_dmamap_domain_conf *conf,
 		return NULL;
 	tb = rte_dmamap_domain_priv(dom);
 	rte_spinlock_init(&tb->lock);
+	tb->granule = rte_dmamap_domain_granule(dom);
 	tb->max_ranges = max_ranges;
 	return dom;
 }
@@ -340,7 +427,7 @@ test_backend_stats_get(struct rte_dmamap_domain *dom,
 		__ATOMIC_RELAXED);
 	stats->ranges = tb->nb_ranges;
 	stats->stale = tb->nb_stale;
-	rte_spinlock_unlock(&tb->lock);
+	tb_unlock(&tb->lock);
 	return 0;
 }
 
@@ -356,7 +443,7 @@ test_backend_stats_reset(struct rte_dmamap_domain *dom)
 	bytes = tb->stats.mapped_bytes;
 	memset(&tb->stats, 0, sizeof(tb->stats));
 	tb->stats.mapped_bytes = bytes;
-	rte_spinlock_unlock(&tb->lock);
+	tb_unlock(&tb->lock);
 }
 
 void
@@ -369,7 +456,7 @@ test_backend_fail(struct rte_dmamap_domain *dom, enum test_backend_op op,
 		return;
 	rte_spinlock_lock(&tb->lock);
 	tb->fail_in[op] = nth;
-	rte_spinlock_unlock(&tb->lock);
+	tb_unlock(&tb->lock);
 }
 
 int

@@ -4,10 +4,10 @@
 
 /*
  * IOMMU domains: backend registry, domain state in shared memory, the
- * record of backend mappings, flush policies and the flush queue.
+ * record of backend mappings, flush policies and the flush queues.
  *
  * A domain's state is one memzone: the structure below, then the flush
- * queue, then the backend's private area. Domains are listed in a registry
+ * queues, then the backend's private area. Domains are listed in a registry
  * memzone so any process finds them by name; backend operations are found in
  * each process by the backend's name, since function pointers differ between
  * processes.
@@ -21,10 +21,18 @@
  * Backend operations are called without the domain lock held: a backend
  * call may be slow (an ioctl) and must not stall every other lcore. A map
  * first reserves its IOVA range in the record, so two maps never race for
- * the same range; an unmap checks the record, calls the backend, then
- * drops the records. Backends must therefore accept concurrent calls.
+ * the same range; an unmap of one whole mapping (every streaming unmap)
+ * takes it out of the record, calls the backend and puts it back only if
+ * the backend refuses; an unmap of several checks the record, calls the
+ * backend, then drops the records. Either way the domain lock is taken
+ * once per map and once per streaming unmap. Backends must therefore
+ * accept concurrent calls.
  *
- * Lazy domains free IOVA through a flush queue, as the kernel's iommu-dma
+ * The streaming paths avoid atomic instructions, each as costly as a good
+ * part of a map: counters are per lcore, locks are released by a store,
+ * and lazy domains queue into per-lcore flush queues without a lock.
+ *
+ * Lazy domains free IOVA through flush queues, as the kernel's iommu-dma
  * does: each entry carries the flush start count at the time it was queued,
  * and it goes back to the allocator only once a flush that started later
  * has completed (fq_finish_cnt > entry count), so no IOVA is reused while
@@ -33,6 +41,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +51,7 @@
 #include <rte_eal.h>
 #include <rte_eal_memconfig.h>
 #include <rte_errno.h>
+#include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_memory.h>
 #include <rte_memzone.h>
@@ -58,6 +68,8 @@
 /* Flush queue entries: the kernel's IOVA_FQ_SIZE. */
 #define DMAMAP_FQ_DEFAULT 256
 #define DMAMAP_FQ_MAX 65536
+/* Most memory a domain gives to per-lcore flush queues. */
+#define DMAMAP_FQ_LCORE_BYTES (UINT64_C(16) << 20)
 /* First size of the mapping record; it doubles when full. */
 #define DMAMAP_MAPREC_INIT 1024
 #define DMAMAP_DOMAIN_MAGIC 0x646d646f6d61696eULL
@@ -79,13 +91,46 @@ struct dmamap_maprecs {
 	uint32_t free;    /* free list through left */
 	uint32_t root;
 	uint32_t count;
+	uint64_t seed;    /* priorities: xorshift, under the domain lock */
 	struct dmamap_maprec node[];
 };
+
+/*
+ * Counters of one lcore, which alone writes them (as with mempool caches,
+ * processes sharing a domain do not run the same lcore id at once): a
+ * streaming map and unmap count five events, and five atomic additions on
+ * one shared line would cost more than the rest of the pair. The slot
+ * RTE_MAX_LCORE serves threads without an lcore id, atomically. A reader
+ * sums the slots; mapped_bytes wraps per slot, the sum is exact.
+ */
+struct dmamap_dom_counters {
+	uint64_t maps;
+	uint64_t unmaps;
+	uint64_t flushes;
+	uint64_t mapped_bytes;
+	uint64_t iova_allocs;
+	uint64_t iova_frees;
+	uint64_t map_errors;
+} __rte_cache_aligned;
 
 struct dmamap_fq_entry {
 	rte_iova_t iova;
 	uint64_t size;
 	uint64_t cnt;     /* fq_start_cnt when queued */
+};
+
+/*
+ * A flush queue: a ring with free-running indexes. Its producer (the lcore
+ * owning it, or any thread holding the domain lock for the shared queue)
+ * fills entries and moves tail; a drain, under the domain lock, frees
+ * entries and moves head.
+ */
+struct dmamap_fq {
+	uint32_t head;
+	uint32_t tail;
+	uint32_t mask;    /* entries - 1: a power of two, at least fq_size */
+	uint32_t pad;
+	struct dmamap_fq_entry e[];
 };
 
 struct rte_dmamap_domain {
@@ -103,18 +148,17 @@ struct rte_dmamap_domain {
 	unsigned int max_mappings;
 	struct dmamap_iovad *iovad;
 	uint32_t refcnt;              /* attached devices */
-	struct rte_dmamap_domain_stats stats; /* atomic updates */
 	rte_spinlock_t lock;          /* recs and the flush queue */
 	struct dmamap_maprecs *recs;
 	uint64_t fq_start_cnt;
 	uint64_t fq_finish_cnt;
-	uint32_t fq_size;
-	uint32_t fq_head;
-	uint32_t fq_len;
-	struct dmamap_fq_entry *fq;
+	uint32_t fq_size;             /* entries a queue holds before a flush */
+	struct dmamap_fq *fq_shared;  /* lazy: threads without a queue */
+	struct dmamap_fq *fq_lcore[RTE_MAX_LCORE]; /* lazy: an lcore's own */
 	int mirror_pid;               /* process with the memory callback */
 	bool mirror;
 	void *priv;
+	struct dmamap_dom_counters counters[RTE_MAX_LCORE + 1];
 	uint8_t data[] __rte_cache_aligned;
 };
 
@@ -137,6 +181,18 @@ static struct {
  * hotplug lock: allocating memory then would deadlock.
  */
 static __thread bool dmamap_no_alloc;
+
+/*
+ * Release a spinlock with a store. On x86, EAL's rte_spinlock_unlock() is
+ * an xchg, a locked instruction as costly as taking the lock, and the
+ * streaming paths take several locks per map and unmap; a release store is
+ * all an unlock needs (EAL's generic spinlock does just that).
+ */
+static inline void
+dmamap_spin_unlock(rte_spinlock_t *sl)
+{
+	__atomic_store_n(&sl->locked, 0, __ATOMIC_RELEASE);
+}
 
 /*
  * Backend and cache operation registries (per process).
@@ -183,7 +239,7 @@ rte_dmamap_domain_ops_register(const struct rte_dmamap_domain_ops *ops)
 			}
 		}
 	}
-	rte_spinlock_unlock(&dmamap_ops_lock);
+	dmamap_spin_unlock(&dmamap_ops_lock);
 	if (ret < 0)
 		DMAMAP_LOG(ERR, "cannot register backend %s: %s", ops->name,
 			ret == -EEXIST ? "name taken" : "registry full");
@@ -232,27 +288,20 @@ rte_dmamap_cache_ops_register(const struct rte_dmamap_cache_ops *ops)
 			}
 		}
 	}
-	rte_spinlock_unlock(&dmamap_ops_lock);
+	dmamap_spin_unlock(&dmamap_ops_lock);
 	if (ret < 0)
 		DMAMAP_LOG(ERR, "cannot register cache operations %s: %s",
 			ops->name, ret == -EEXIST ? "name taken" : "registry full");
 	return ret;
 }
 
-/*
- * The operations of a domain's backend in this process, cached per slot and
- * checked against the domain's generation so a reused slot is looked up
- * again.
- */
-static const struct rte_dmamap_domain_ops *
-dmamap_dom_ops(const struct rte_dmamap_domain *dom)
+/* Find the operations of a domain's backend and cache them for its slot. */
+static __rte_noinline const struct rte_dmamap_domain_ops *
+dmamap_dom_ops_lookup(const struct rte_dmamap_domain *dom)
 {
 	const struct rte_dmamap_domain_ops *ops;
 	unsigned int slot = dom->slot;
 
-	if (__atomic_load_n(&dmamap_dom_ops_cache[slot].gen, __ATOMIC_ACQUIRE) ==
-			dom->gen)
-		return dmamap_dom_ops_cache[slot].ops;
 	ops = dmamap_backend_find(dom->backend);
 	if (ops == NULL) {
 		DMAMAP_LOG(ERR, "domain %s: backend %s is not registered in this "
@@ -265,16 +314,71 @@ dmamap_dom_ops(const struct rte_dmamap_domain *dom)
 	return ops;
 }
 
-static void
-dmamap_stat_add(uint64_t *counter, int64_t n)
+/*
+ * The operations of a domain's backend in this process, cached per slot and
+ * checked against the domain's generation so a reused slot is looked up
+ * again.
+ */
+static inline const struct rte_dmamap_domain_ops *
+dmamap_dom_ops(const struct rte_dmamap_domain *dom)
 {
-	__atomic_fetch_add(counter, (uint64_t)n, __ATOMIC_RELAXED);
+	unsigned int slot = dom->slot;
+
+	if (likely(__atomic_load_n(&dmamap_dom_ops_cache[slot].gen,
+			__ATOMIC_ACQUIRE) == dom->gen))
+		return dmamap_dom_ops_cache[slot].ops;
+	return dmamap_dom_ops_lookup(dom);
 }
+
+/*
+ * The lcore id of an EAL thread never changes: it is kept in a thread-local
+ * word of this library, as reading EAL's per-lcore variable from a shared
+ * library costs a __tls_get_addr call. Other threads ask EAL each time.
+ */
+static __thread unsigned int dmamap_dom_tls_lcore
+	__attribute__((tls_model("initial-exec")));
+
+static __rte_noinline unsigned int
+dmamap_dom_lcore_lookup(void)
+{
+	unsigned int lcore = rte_lcore_id();
+
+	if (lcore < RTE_MAX_LCORE && rte_eal_lcore_role(lcore) == ROLE_RTE)
+		dmamap_dom_tls_lcore = lcore + 1;
+	return lcore;
+}
+
+static inline unsigned int
+dmamap_dom_lcore(void)
+{
+	unsigned int v = dmamap_dom_tls_lcore;
+
+	return likely(v != 0) ? v - 1 : dmamap_dom_lcore_lookup();
+}
+
+static inline void
+dmamap_stat_add(struct rte_dmamap_domain *dom, size_t offset, uint64_t n)
+{
+	unsigned int lcore = dmamap_dom_lcore();
+	uint64_t *counter;
+
+	if (likely(lcore < RTE_MAX_LCORE)) {
+		counter = RTE_PTR_ADD(&dom->counters[lcore], offset);
+		__atomic_store_n(counter, *counter + n, __ATOMIC_RELAXED);
+		return;
+	}
+	counter = RTE_PTR_ADD(&dom->counters[RTE_MAX_LCORE], offset);
+	__atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
+}
+
+#define DMAMAP_DOM_COUNT(dom, field, n) dmamap_stat_add(dom, \
+	offsetof(struct dmamap_dom_counters, field), (uint64_t)(n))
 
 /*
  * The mapping record: a treap keyed by IOVA. Every operation runs under the
  * domain lock; indexes rather than pointers keep nodes valid when the array
- * grows.
+ * grows. Operations are iterative: a streaming map inserts one node and
+ * its unmap removes that node, each a walk down one path.
  */
 
 static rte_iova_t
@@ -283,37 +387,45 @@ maprec_last(const struct dmamap_maprec *n, uint32_t i)
 	return n[i].iova + n[i].len - 1;
 }
 
-/* Split t into keys below key (l) and keys at or above it (r). */
+/* Split t into keys below key (*l) and keys at or above it (*r). */
 static void
 maprec_split(struct dmamap_maprec *n, uint32_t t, rte_iova_t key,
 		uint32_t *l, uint32_t *r)
 {
-	if (t == 0) {
-		*l = 0;
-		*r = 0;
-	} else if (n[t].iova < key) {
-		maprec_split(n, n[t].right, key, &n[t].right, r);
-		*l = t;
-	} else {
-		maprec_split(n, n[t].left, key, l, &n[t].left);
-		*r = t;
+	while (t != 0) {
+		if (n[t].iova < key) {
+			*l = t;
+			l = &n[t].right;
+			t = n[t].right;
+		} else {
+			*r = t;
+			r = &n[t].left;
+			t = n[t].left;
+		}
 	}
+	*l = 0;
+	*r = 0;
 }
 
 /* Join two treaps, every key of l below every key of r. */
 static uint32_t
 maprec_merge(struct dmamap_maprec *n, uint32_t l, uint32_t r)
 {
-	if (l == 0)
-		return r;
-	if (r == 0)
-		return l;
-	if (n[l].prio > n[r].prio) {
-		n[l].right = maprec_merge(n, n[l].right, r);
-		return l;
+	uint32_t root = 0, *link = &root;
+
+	while (l != 0 && r != 0) {
+		if (n[l].prio > n[r].prio) {
+			*link = l;
+			link = &n[l].right;
+			l = n[l].right;
+		} else {
+			*link = r;
+			link = &n[r].left;
+			r = n[r].left;
+		}
 	}
-	n[r].left = maprec_merge(n, l, n[r].left);
-	return r;
+	*link = l != 0 ? l : r;
+	return root;
 }
 
 static uint32_t
@@ -321,14 +433,6 @@ maprec_max(const struct dmamap_maprec *n, uint32_t t)
 {
 	while (t != 0 && n[t].right != 0)
 		t = n[t].right;
-	return t;
-}
-
-static uint32_t
-maprec_min(const struct dmamap_maprec *n, uint32_t t)
-{
-	while (t != 0 && n[t].left != 0)
-		t = n[t].left;
 	return t;
 }
 
@@ -359,6 +463,14 @@ maprec_bytes(const struct dmamap_maprec *n, uint32_t t)
 }
 
 static void
+maprec_node_free(struct dmamap_maprecs *recs, uint32_t t)
+{
+	recs->node[t].left = recs->free;
+	recs->free = t;
+	recs->count--;
+}
+
+static void
 maprec_release(struct dmamap_maprecs *recs, uint32_t t)
 {
 	uint32_t l, r;
@@ -369,9 +481,7 @@ maprec_release(struct dmamap_maprecs *recs, uint32_t t)
 	r = recs->node[t].right;
 	maprec_release(recs, l);
 	maprec_release(recs, r);
-	recs->node[t].left = recs->free;
-	recs->free = t;
-	recs->count--;
+	maprec_node_free(recs, t);
 }
 
 /* Split the record into below, inside and above [iova, last]. */
@@ -392,19 +502,71 @@ maprec_join3(struct dmamap_maprecs *recs, uint32_t l, uint32_t m, uint32_t r)
 	recs->root = maprec_merge(recs->node, maprec_merge(recs->node, l, m), r);
 }
 
-/* Record [iova, last]; -EEXIST when it overlaps a mapping. */
+/* A priority for a new node: xorshift64, cheap and good enough for a treap. */
+static uint32_t
+maprec_prio(struct dmamap_maprecs *recs)
+{
+	uint64_t x = recs->seed;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	recs->seed = x;
+	return (uint32_t)(x >> 32);
+}
+
+/*
+ * Split t around key as maprec_split(), noting the nearest keys below and
+ * at or above it met on the way (*below, *above): the neighbours of key,
+ * since they lie on its search path.
+ */
+static void
+maprec_split_near(struct dmamap_maprec *n, uint32_t t, rte_iova_t key,
+		uint32_t *l, uint32_t *r, uint32_t *below, uint32_t *above)
+{
+	while (t != 0) {
+		if (n[t].iova < key) {
+			*below = t;
+			*l = t;
+			l = &n[t].right;
+			t = n[t].right;
+		} else {
+			*above = t;
+			*r = t;
+			r = &n[t].left;
+			t = n[t].left;
+		}
+	}
+	*l = 0;
+	*r = 0;
+}
+
+/*
+ * Record [iova, last] (a free node must exist); -EEXIST when it overlaps.
+ * One walk down the search path of iova: by priority to the new node's
+ * place, then splitting the rest around iova; the neighbours met on the
+ * way tell whether it overlaps, and if so the split is merged back.
+ */
 static int
 maprec_insert(struct dmamap_maprecs *recs, rte_iova_t iova, rte_iova_t last)
 {
 	struct dmamap_maprec *n = recs->node;
-	uint32_t l, r, p, s, t;
+	uint32_t prio = maprec_prio(recs), *link = &recs->root;
+	uint32_t below = 0, above = 0, l, r, c, t;
 
-	maprec_split(n, recs->root, iova, &l, &r);
-	p = maprec_max(n, l);
-	s = maprec_min(n, r);
-	if ((p != 0 && maprec_last(n, p) >= iova) ||
-			(s != 0 && n[s].iova <= last)) {
-		recs->root = maprec_merge(n, l, r);
+	while ((c = *link) != 0 && n[c].prio > prio) {
+		if (n[c].iova < iova) {
+			below = c;
+			link = &n[c].right;
+		} else {
+			above = c;
+			link = &n[c].left;
+		}
+	}
+	maprec_split_near(n, c, iova, &l, &r, &below, &above);
+	if ((below != 0 && maprec_last(n, below) >= iova) ||
+			(above != 0 && n[above].iova <= last)) {
+		*link = maprec_merge(n, l, r);
 		return -EEXIST;
 	}
 	t = recs->free;
@@ -412,11 +574,29 @@ maprec_insert(struct dmamap_maprecs *recs, rte_iova_t iova, rte_iova_t last)
 	recs->count++;
 	n[t].iova = iova;
 	n[t].len = last - iova + 1;
-	n[t].left = 0;
-	n[t].right = 0;
-	n[t].prio = (uint32_t)rte_rand();
-	recs->root = maprec_merge(n, maprec_merge(n, l, t), r);
+	n[t].left = l;
+	n[t].right = r;
+	n[t].prio = prio;
+	*link = t;
 	return 0;
+}
+
+/* Remove the mapping that is exactly [iova, last]; false when there is none. */
+static bool
+maprec_take_exact(struct dmamap_maprecs *recs, rte_iova_t iova,
+		rte_iova_t last)
+{
+	struct dmamap_maprec *n = recs->node;
+	uint32_t t, *link = &recs->root;
+
+	while (*link != 0 && n[*link].iova != iova)
+		link = n[*link].iova < iova ? &n[*link].right : &n[*link].left;
+	t = *link;
+	if (t == 0 || maprec_last(n, t) != last)
+		return false;
+	*link = maprec_merge(n, n[t].left, n[t].right);
+	maprec_node_free(recs, t);
+	return true;
 }
 
 /*
@@ -461,6 +641,7 @@ maprec_alloc(uint32_t cap, int socket_id)
 	for (i = 1; i < cap; i++)
 		recs->node[i].left = i + 1 < cap ? i + 1 : 0;
 	recs->free = cap > 1 ? 1 : 0;
+	recs->seed = rte_rand() | 1;
 	return recs;
 }
 
@@ -485,7 +666,7 @@ maprec_grow(struct rte_dmamap_domain *dom, uint32_t want)
 	rte_spinlock_lock(&dom->lock);
 	old = dom->recs;
 	if (old->cap >= want) {
-		rte_spinlock_unlock(&dom->lock);
+		dmamap_spin_unlock(&dom->lock);
 		rte_free(recs);
 		return 0;
 	}
@@ -496,33 +677,37 @@ maprec_grow(struct rte_dmamap_domain *dom, uint32_t want)
 	recs->free = cap;
 	recs->root = old->root;
 	recs->count = old->count;
+	recs->seed = old->seed;
 	dom->recs = recs;
-	rte_spinlock_unlock(&dom->lock);
+	dmamap_spin_unlock(&dom->lock);
 	rte_free(old);
 	return 0;
 }
 
-/* Reserve [iova, +len) in the record before the backend maps it. */
+/*
+ * Record [iova, +len) before the backend maps it, or again after a backend
+ * refused to unmap it; only a new mapping counts against max_mappings.
+ */
 static int
 dmamap_domain_reserve(struct rte_dmamap_domain *dom, rte_iova_t iova,
-		size_t len)
+		size_t len, bool limit)
 {
 	uint32_t cap;
 	int ret;
 
 	for (;;) {
 		rte_spinlock_lock(&dom->lock);
-		if (dom->max_mappings != 0 &&
+		if (limit && dom->max_mappings != 0 &&
 				dom->recs->count >= dom->max_mappings) {
-			rte_spinlock_unlock(&dom->lock);
+			dmamap_spin_unlock(&dom->lock);
 			DMAMAP_LOG(ERR, "domain %s: %u mappings, the most it takes",
 				dom->name, dom->max_mappings);
 			return -ENOSPC;
 		}
-		if (dom->recs->free != 0)
+		if (likely(dom->recs->free != 0))
 			break;
 		cap = dom->recs->cap;
-		rte_spinlock_unlock(&dom->lock);
+		dmamap_spin_unlock(&dom->lock);
 		ret = maprec_grow(dom, cap * 2);
 		if (ret < 0) {
 			DMAMAP_LOG(ERR, "domain %s: no memory to record more "
@@ -531,7 +716,7 @@ dmamap_domain_reserve(struct rte_dmamap_domain *dom, rte_iova_t iova,
 		}
 	}
 	ret = maprec_insert(dom->recs, iova, iova + len - 1);
-	rte_spinlock_unlock(&dom->lock);
+	dmamap_spin_unlock(&dom->lock);
 	if (ret < 0)
 		DMAMAP_LOG(ERR, "domain %s: IOVA [0x%" PRIx64 ", +0x%zx) "
 			"overlaps a mapping", dom->name, iova, len);
@@ -546,7 +731,28 @@ dmamap_domain_records(struct rte_dmamap_domain *dom, rte_iova_t iova,
 
 	rte_spinlock_lock(&dom->lock);
 	ret = maprec_range(dom->recs, iova, iova + len - 1, remove);
-	rte_spinlock_unlock(&dom->lock);
+	dmamap_spin_unlock(&dom->lock);
+	return ret;
+}
+
+/*
+ * Before an unmap, under one lock: a range that is exactly one mapping (a
+ * streaming unmap) leaves the record at once (*taken), so a second unmap
+ * of it is refused here; any other range of whole mappings is only
+ * checked, and removed once the backend has unmapped it. Bytes mapped in
+ * the range, or -EINVAL.
+ */
+static int64_t
+dmamap_domain_unrecord(struct rte_dmamap_domain *dom, rte_iova_t iova,
+		size_t len, bool *taken)
+{
+	int64_t ret;
+
+	rte_spinlock_lock(&dom->lock);
+	*taken = maprec_take_exact(dom->recs, iova, iova + len - 1);
+	ret = *taken ? (int64_t)len :
+		maprec_range(dom->recs, iova, iova + len - 1, false);
+	dmamap_spin_unlock(&dom->lock);
 	return ret;
 }
 
@@ -576,22 +782,22 @@ dmamap_domain_map(struct rte_dmamap_domain *dom, rte_iova_t iova,
 			dom->name, iova, target, len, dom->granule);
 		return -EINVAL;
 	}
-	ret = dmamap_domain_reserve(dom, iova, len);
+	ret = dmamap_domain_reserve(dom, iova, len, true);
 	if (ret < 0)
 		return ret;
-	dmamap_stat_add(&dom->stats.maps, 1);
-	ret = dmamap_fault_hit(DMAMAP_FAULT_BACKEND_MAP) ? -EIO :
+	DMAMAP_DOM_COUNT(dom, maps, 1);
+	ret = unlikely(dmamap_fault_hit(DMAMAP_FAULT_BACKEND_MAP)) ? -EIO :
 		ops->map(dom, iova, va, target, len, prot);
-	if (ret < 0) {
+	if (unlikely(ret < 0)) {
 		dmamap_domain_records(dom, iova, len, true);
-		dmamap_stat_add(&dom->stats.map_errors, 1);
+		DMAMAP_DOM_COUNT(dom, map_errors, 1);
 		DMAMAP_LOG(ERR, "domain %s: backend %s failed to map IOVA 0x%"
 			PRIx64 " len 0x%zx: %s", dom->name, dom->backend, iova,
 			len, strerror(-ret));
 		/* The mapping limit is the caller's to know; the rest is EIO. */
 		return ret == -ENOSPC ? -ENOSPC : -EIO;
 	}
-	dmamap_stat_add(&dom->stats.mapped_bytes, len);
+	DMAMAP_DOM_COUNT(dom, mapped_bytes, len);
 	return 0;
 }
 
@@ -606,10 +812,10 @@ dmamap_domain_flush_range(struct rte_dmamap_domain *dom, rte_iova_t iova,
 		return -EIO;
 	if (ops->flush == NULL)
 		return 0;
-	dmamap_stat_add(&dom->stats.flushes, 1);
-	ret = dmamap_fault_hit(DMAMAP_FAULT_BACKEND_FLUSH) ? -EIO :
+	DMAMAP_DOM_COUNT(dom, flushes, 1);
+	ret = unlikely(dmamap_fault_hit(DMAMAP_FAULT_BACKEND_FLUSH)) ? -EIO :
 		ops->flush(dom, iova, len);
-	if (ret < 0) {
+	if (unlikely(ret < 0)) {
 		DMAMAP_LOG(ERR, "domain %s: backend %s failed to flush IOVA 0x%"
 			PRIx64 " len 0x%zx: %s", dom->name, dom->backend, iova,
 			len, strerror(-ret));
@@ -618,12 +824,26 @@ dmamap_domain_flush_range(struct rte_dmamap_domain *dom, rte_iova_t iova,
 	return 0;
 }
 
+/* The backend refused an unmap: what the record took out goes back. */
+static void
+dmamap_domain_unmap_failed(struct rte_dmamap_domain *dom, rte_iova_t iova,
+		size_t len, bool taken, int ret)
+{
+	DMAMAP_LOG(ERR, "domain %s: backend %s failed to unmap IOVA 0x%"
+		PRIx64 " len 0x%zx: %s", dom->name, dom->backend, iova,
+		len, strerror(-ret));
+	if (taken && dmamap_domain_reserve(dom, iova, len, false) < 0)
+		DMAMAP_LOG(ERR, "domain %s: IOVA 0x%" PRIx64 " len 0x%zx stays "
+			"mapped but is no longer recorded", dom->name, iova, len);
+}
+
 int
 dmamap_domain_unmap(struct rte_dmamap_domain *dom, rte_iova_t iova,
 		size_t len, bool no_flush)
 {
 	const struct rte_dmamap_domain_ops *ops = dmamap_dom_ops(dom);
 	int64_t bytes;
+	bool taken;
 	int ret;
 
 	if (ops == NULL)
@@ -634,46 +854,68 @@ dmamap_domain_unmap(struct rte_dmamap_domain *dom, rte_iova_t iova,
 			" is not in whole granules", dom->name, iova, len);
 		return -EINVAL;
 	}
-	bytes = dmamap_domain_records(dom, iova, len, false);
+	bytes = dmamap_domain_unrecord(dom, iova, len, &taken);
 	if (bytes < 0) {
 		DMAMAP_LOG(ERR, "domain %s: IOVA [0x%" PRIx64 ", +0x%zx) is not "
 			"a set of whole mappings", dom->name, iova, len);
 		return -EINVAL;
 	}
-	dmamap_stat_add(&dom->stats.unmaps, 1);
+	DMAMAP_DOM_COUNT(dom, unmaps, 1);
 	ret = ops->unmap(dom, iova, len);
-	if (ret < 0) {
-		DMAMAP_LOG(ERR, "domain %s: backend %s failed to unmap IOVA 0x%"
-			PRIx64 " len 0x%zx: %s", dom->name, dom->backend, iova,
-			len, strerror(-ret));
+	if (unlikely(ret < 0)) {
+		dmamap_domain_unmap_failed(dom, iova, len, taken, ret);
 		return -EIO;
 	}
-	dmamap_domain_records(dom, iova, len, true);
-	dmamap_stat_add(&dom->stats.mapped_bytes, -bytes);
+	if (!taken)
+		dmamap_domain_records(dom, iova, len, true);
+	DMAMAP_DOM_COUNT(dom, mapped_bytes, -bytes);
 	if (dom->policy == RTE_DMAMAP_FLUSH_STRICT && !no_flush)
 		return dmamap_domain_flush_range(dom, iova, len);
 	return 0;
 }
 
 /*
- * Flush queue of a lazy domain.
+ * Flush queues of a lazy domain, as the kernel's per-CPU queues: each lcore
+ * that existed when the domain was created queues into its own ring with
+ * no lock (a lock would cost as much as the rest of an unmap); other
+ * threads share one ring under the domain lock. A queue found full is
+ * flushed, and a flush drains every queue.
  */
 
-/* Free the entries queued before a flush that has completed. */
-static void
-dmamap_fq_drain(struct rte_dmamap_domain *dom)
+static uint32_t
+dmamap_fq_len(const struct dmamap_fq *q)
 {
-	struct dmamap_fq_entry *e;
+	return __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE) -
+		__atomic_load_n(&q->head, __ATOMIC_ACQUIRE);
+}
 
-	while (dom->fq_len > 0) {
-		e = &dom->fq[dom->fq_head];
+/* Free the entries of q queued before a flush that has completed. Lock held. */
+static void
+dmamap_fq_drain_one(struct rte_dmamap_domain *dom, struct dmamap_fq *q)
+{
+	uint32_t head = q->head, tail = __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE);
+	const struct dmamap_fq_entry *e;
+
+	for (; head != tail; head++) {
+		e = &q->e[head & q->mask];
 		if (e->cnt >= dom->fq_finish_cnt)
 			break;
 		dmamap_iova_free(dom->iovad, e->iova, e->size);
-		dom->fq_head = (dom->fq_head + 1) % dom->fq_size;
-		dom->fq_len--;
 	}
-	__atomic_store_n(&dom->stats.fq_queued, dom->fq_len, __ATOMIC_RELAXED);
+	__atomic_store_n(&q->head, head, __ATOMIC_RELEASE);
+}
+
+static void
+dmamap_fq_drain(struct rte_dmamap_domain *dom)
+{
+	unsigned int i;
+
+	if (dom->fq_shared == NULL)
+		return;
+	dmamap_fq_drain_one(dom, dom->fq_shared);
+	for (i = 0; i < RTE_MAX_LCORE; i++)
+		if (dom->fq_lcore[i] != NULL)
+			dmamap_fq_drain_one(dom, dom->fq_lcore[i]);
 }
 
 /* One flush of the whole domain, then free what it made safe to reuse. */
@@ -691,7 +933,7 @@ dmamap_fq_flush(struct rte_dmamap_domain *dom)
 	if (dom->fq_finish_cnt < started)
 		dom->fq_finish_cnt = started;
 	dmamap_fq_drain(dom);
-	rte_spinlock_unlock(&dom->lock);
+	dmamap_spin_unlock(&dom->lock);
 	return 0;
 }
 
@@ -706,34 +948,82 @@ dmamap_fq_used(const struct rte_dmamap_domain *dom)
 	return ops != NULL && ops->flush != NULL;
 }
 
-static void
-dmamap_fq_push(struct rte_dmamap_domain *dom, rte_iova_t iova, size_t size)
+/*
+ * Make room in q, full when it holds fq_size entries, by flushing. A flush
+ * that fails leaves the queue full: after a second failure the range is
+ * dropped (leaked) rather than reused while an IOTLB may still translate
+ * it. Called without the lock; false when the range is dropped.
+ */
+static bool
+dmamap_fq_room(struct rte_dmamap_domain *dom, const struct dmamap_fq *q,
+		rte_iova_t iova, size_t size)
 {
 	unsigned int tries = 0;
 
-	rte_spinlock_lock(&dom->lock);
-	while (dom->fq_len == dom->fq_size) {
-		rte_spinlock_unlock(&dom->lock);
-		/* A flush that fails leaves the queue full: after a second
-		 * failure the range is dropped (leaked) rather than reused
-		 * while an IOTLB may still translate it.
-		 */
+	while (dmamap_fq_len(q) >= dom->fq_size) {
 		if (dmamap_fq_flush(dom) < 0 && ++tries == 2) {
 			DMAMAP_LOG(ERR, "domain %s: flush queue stuck, IOVA 0x%"
 				PRIx64 " len 0x%zx is lost", dom->name, iova, size);
-			return;
+			return false;
 		}
+	}
+	return true;
+}
+
+static void
+dmamap_fq_put(struct rte_dmamap_domain *dom, struct dmamap_fq *q,
+		rte_iova_t iova, size_t size)
+{
+	uint32_t tail = q->tail;
+
+	q->e[tail & q->mask] = (struct dmamap_fq_entry){
+		.iova = iova,
+		.size = size,
+		.cnt = __atomic_load_n(&dom->fq_start_cnt, __ATOMIC_ACQUIRE),
+	};
+	__atomic_store_n(&q->tail, tail + 1, __ATOMIC_RELEASE);
+}
+
+static void
+dmamap_fq_push(struct rte_dmamap_domain *dom, rte_iova_t iova, size_t size)
+{
+	unsigned int lcore = dmamap_dom_lcore();
+	struct dmamap_fq *q;
+
+	q = lcore < RTE_MAX_LCORE ? dom->fq_lcore[lcore] : NULL;
+	if (likely(q != NULL)) {
+		if (unlikely(dmamap_fq_len(q) >= dom->fq_size) &&
+				!dmamap_fq_room(dom, q, iova, size))
+			return;
+		dmamap_fq_put(dom, q, iova, size);
+		return;
+	}
+	q = dom->fq_shared;
+	rte_spinlock_lock(&dom->lock);
+	while (dmamap_fq_len(q) >= dom->fq_size) {
+		dmamap_spin_unlock(&dom->lock);
+		if (!dmamap_fq_room(dom, q, iova, size))
+			return;
 		rte_spinlock_lock(&dom->lock);
 	}
-	dom->fq[(dom->fq_head + dom->fq_len) % dom->fq_size] =
-		(struct dmamap_fq_entry){
-			.iova = iova,
-			.size = size,
-			.cnt = __atomic_load_n(&dom->fq_start_cnt, __ATOMIC_ACQUIRE),
-		};
-	dom->fq_len++;
-	__atomic_store_n(&dom->stats.fq_queued, dom->fq_len, __ATOMIC_RELAXED);
-	rte_spinlock_unlock(&dom->lock);
+	dmamap_fq_put(dom, q, iova, size);
+	dmamap_spin_unlock(&dom->lock);
+}
+
+/* Ranges waiting in every queue. */
+static uint64_t
+dmamap_fq_queued(const struct rte_dmamap_domain *dom)
+{
+	uint64_t n;
+	unsigned int i;
+
+	if (dom->fq_shared == NULL)
+		return 0;
+	n = dmamap_fq_len(dom->fq_shared);
+	for (i = 0; i < RTE_MAX_LCORE; i++)
+		if (dom->fq_lcore[i] != NULL)
+			n += dmamap_fq_len(dom->fq_lcore[i]);
+	return n;
 }
 
 rte_iova_t
@@ -758,7 +1048,7 @@ dmamap_domain_iova_alloc(struct rte_dmamap_domain *dom, size_t size,
 		rte_errno = ENOSPC;
 		return RTE_BAD_IOVA;
 	}
-	dmamap_stat_add(&dom->stats.iova_allocs, 1);
+	DMAMAP_DOM_COUNT(dom, iova_allocs, 1);
 	return iova;
 }
 
@@ -766,7 +1056,7 @@ void
 dmamap_domain_iova_free(struct rte_dmamap_domain *dom, rte_iova_t iova,
 		size_t size)
 {
-	dmamap_stat_add(&dom->stats.iova_frees, 1);
+	DMAMAP_DOM_COUNT(dom, iova_frees, 1);
 	if (dmamap_fq_used(dom))
 		dmamap_fq_push(dom, iova, size);
 	else
@@ -884,13 +1174,68 @@ dmamap_domain_conf_check(const struct rte_dmamap_domain_conf *conf)
 	return 0;
 }
 
+/* Bytes of one flush queue of fq_size entries. */
+static size_t
+dmamap_fq_bytes(uint32_t fq_size)
+{
+	return RTE_ALIGN_CEIL(sizeof(struct dmamap_fq) +
+		(size_t)rte_align32pow2(fq_size) * sizeof(struct dmamap_fq_entry),
+		RTE_CACHE_LINE_SIZE);
+}
+
+/*
+ * Flush queues of a new domain: none for a strict one; for a lazy one, the
+ * shared queue and, while they fit in DMAMAP_FQ_LCORE_BYTES, one per lcore
+ * of this process.
+ */
+static unsigned int
+dmamap_fq_count(const struct rte_dmamap_domain_conf *conf, uint32_t fq_size)
+{
+	unsigned int lcores = 0, lcore;
+
+	if (conf->flush != RTE_DMAMAP_FLUSH_LAZY)
+		return 0;
+	RTE_LCORE_FOREACH(lcore)
+		lcores++;
+	if (lcores * dmamap_fq_bytes(fq_size) > DMAMAP_FQ_LCORE_BYTES)
+		return 1;
+	return 1 + lcores;
+}
+
+static struct dmamap_fq *
+dmamap_fq_init(uint8_t *mem, uint32_t fq_size)
+{
+	struct dmamap_fq *q = (struct dmamap_fq *)mem;
+
+	q->mask = rte_align32pow2(fq_size) - 1;
+	return q;
+}
+
+/* Lay the flush queues out from dom->data; the bytes they take. */
+static size_t
+dmamap_fq_layout(struct rte_dmamap_domain *dom, unsigned int nb_fq)
+{
+	size_t bytes = dmamap_fq_bytes(dom->fq_size), off = 0;
+	unsigned int lcore;
+
+	if (nb_fq == 0)
+		return 0;
+	dom->fq_shared = dmamap_fq_init(dom->data, dom->fq_size);
+	off += bytes;
+	if (nb_fq == 1)
+		return off;
+	RTE_LCORE_FOREACH(lcore) {
+		dom->fq_lcore[lcore] = dmamap_fq_init(dom->data + off,
+			dom->fq_size);
+		off += bytes;
+	}
+	return off;
+}
+
 static void
 dmamap_domain_init(struct rte_dmamap_domain *dom,
 		const struct rte_dmamap_domain_conf *conf, uint32_t fq_size)
 {
-	size_t fq_bytes = RTE_ALIGN_CEIL(fq_size * sizeof(struct dmamap_fq_entry),
-		RTE_CACHE_LINE_SIZE);
-
 	snprintf(dom->name, sizeof(dom->name), "%s", conf->name);
 	snprintf(dom->backend, sizeof(dom->backend), "%s", conf->backend);
 	dom->aperture_start = conf->aperture_start;
@@ -901,12 +1246,12 @@ dmamap_domain_init(struct rte_dmamap_domain *dom,
 	dom->max_mappings = conf->max_mappings;
 	rte_spinlock_init(&dom->lock);
 	dom->fq_size = fq_size;
-	dom->fq = (struct dmamap_fq_entry *)dom->data;
-	dom->priv = dom->data + fq_bytes;
+	dom->priv = dom->data + dmamap_fq_layout(dom,
+		dmamap_fq_count(conf, fq_size));
 	dom->mirror_pid = -1;
 }
 
-/* Memory of a new domain: state, flush queue, backend area. */
+/* Memory of a new domain: state, flush queues, backend area. */
 static const struct rte_memzone *
 dmamap_domain_mz(const struct rte_dmamap_domain_conf *conf, uint64_t gen,
 		uint32_t fq_size)
@@ -915,9 +1260,8 @@ dmamap_domain_mz(const struct rte_dmamap_domain_conf *conf, uint64_t gen,
 	const struct rte_memzone *mz;
 	size_t size;
 
-	size = sizeof(struct rte_dmamap_domain) +
-		RTE_ALIGN_CEIL(fq_size * sizeof(struct dmamap_fq_entry),
-			RTE_CACHE_LINE_SIZE) + conf->priv_size;
+	size = sizeof(struct rte_dmamap_domain) + conf->priv_size +
+		dmamap_fq_count(conf, fq_size) * dmamap_fq_bytes(fq_size);
 	snprintf(name, sizeof(name), "dmamap_dom%" PRIu64, gen);
 	mz = dmamap_memzone_reserve(name, size, conf->socket_id, 0,
 		RTE_CACHE_LINE_SIZE);
@@ -970,7 +1314,7 @@ dmamap_registry_add(struct dmamap_registry *reg, struct rte_dmamap_domain *dom)
 			}
 		}
 	}
-	rte_spinlock_unlock(&reg->lock);
+	dmamap_spin_unlock(&reg->lock);
 	return ret;
 }
 
@@ -1054,7 +1398,7 @@ rte_dmamap_domain_lookup(const char *name)
 		slot = dmamap_registry_find(reg, name);
 		if (slot >= 0)
 			dom = reg->dom[slot];
-		rte_spinlock_unlock(&reg->lock);
+		dmamap_spin_unlock(&reg->lock);
 	}
 	if (dom == NULL) {
 		DMAMAP_LOG(ERR, "no domain called %s", name);
@@ -1090,12 +1434,12 @@ dmamap_domain_unmap_all(struct rte_dmamap_domain *dom,
 		} else {
 			t = 0;
 		}
-		rte_spinlock_unlock(&dom->lock);
+		dmamap_spin_unlock(&dom->lock);
 		if (t == 0)
 			break;
 		nb++;
-		dmamap_stat_add(&dom->stats.unmaps, 1);
-		dmamap_stat_add(&dom->stats.mapped_bytes, -(int64_t)len);
+		DMAMAP_DOM_COUNT(dom, unmaps, 1);
+		DMAMAP_DOM_COUNT(dom, mapped_bytes, -len);
 		if (ops->unmap(dom, iova, len) < 0)
 			DMAMAP_LOG(ERR, "domain %s: backend %s failed to unmap "
 				"IOVA 0x%" PRIx64 " len 0x%" PRIx64, dom->name,
@@ -1133,7 +1477,7 @@ rte_dmamap_domain_destroy(struct rte_dmamap_domain *dom)
 		ops->release(dom);
 	rte_spinlock_lock(&reg->lock);
 	reg->dom[dom->slot] = NULL;
-	rte_spinlock_unlock(&reg->lock);
+	dmamap_spin_unlock(&reg->lock);
 	dom->magic = 0;
 	dmamap_iovad_destroy(dom->iovad);
 	rte_free(dom->recs);
@@ -1187,18 +1531,29 @@ int
 rte_dmamap_domain_stats_get(struct rte_dmamap_domain *dom,
 		struct rte_dmamap_domain_stats *stats)
 {
-	const uint64_t *src;
-	uint64_t *dst;
+	const struct dmamap_dom_counters *c;
 	unsigned int i;
 
 	if (!dmamap_domain_valid(dom) || stats == NULL) {
 		DMAMAP_LOG(ERR, "bad domain %p or NULL stats", (void *)dom);
 		return -EINVAL;
 	}
-	src = (const uint64_t *)&dom->stats;
-	dst = (uint64_t *)stats;
-	for (i = 0; i < sizeof(*stats) / sizeof(uint64_t); i++)
-		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+	memset(stats, 0, sizeof(*stats));
+	for (i = 0; i <= RTE_MAX_LCORE; i++) {
+		c = &dom->counters[i];
+		stats->maps += __atomic_load_n(&c->maps, __ATOMIC_RELAXED);
+		stats->unmaps += __atomic_load_n(&c->unmaps, __ATOMIC_RELAXED);
+		stats->flushes += __atomic_load_n(&c->flushes, __ATOMIC_RELAXED);
+		stats->mapped_bytes += __atomic_load_n(&c->mapped_bytes,
+			__ATOMIC_RELAXED);
+		stats->iova_allocs += __atomic_load_n(&c->iova_allocs,
+			__ATOMIC_RELAXED);
+		stats->iova_frees += __atomic_load_n(&c->iova_frees,
+			__ATOMIC_RELAXED);
+		stats->map_errors += __atomic_load_n(&c->map_errors,
+			__ATOMIC_RELAXED);
+	}
+	stats->fq_queued = dmamap_fq_queued(dom);
 	return 0;
 }
 

@@ -27,34 +27,89 @@ dmamap_uses_domain(const struct dmamap_dev *dev)
 	return dev->domain != NULL && dev->bypass != RTE_DMAMAP_BYPASS_FORCE;
 }
 
+/*
+ * The translation of addr and the bytes from addr to the end of its leaf
+ * (rte_dmamap_core.h): a 2 MiB leaf answers for the rest of its 2 MiB, a
+ * 4 KiB one for the rest of its page. RTE_BAD_IOVA when addr is unknown.
+ */
+static rte_iova_t
+dmamap_xlate_leaf(uintptr_t addr, uint64_t *left)
+{
+	const struct rte_dmamap_xlate *t = rte_dmamap_xlate_va;
+	const uint64_t *l2;
+	uint64_t e;
+
+	if (unlikely((uint64_t)addr >> RTE_DMAMAP_XLATE_KEY_BITS))
+		return RTE_BAD_IOVA;
+	l2 = t->l1[addr >> RTE_DMAMAP_XLATE_L1_SHIFT];
+	if (unlikely(l2 == NULL))
+		return RTE_BAD_IOVA;
+	e = l2[(addr >> RTE_DMAMAP_XLATE_L2_SHIFT) & (RTE_DMAMAP_XLATE_ENTRIES - 1)];
+	if (likely(e & RTE_DMAMAP_XLATE_LEAF)) {
+		*left = DMAMAP_PAGE_2M - (addr & (DMAMAP_PAGE_2M - 1));
+		return (e & ~RTE_DMAMAP_XLATE_FLAGS) + (addr & (DMAMAP_PAGE_2M - 1));
+	}
+	if (!(e & RTE_DMAMAP_XLATE_TABLE))
+		return RTE_BAD_IOVA;
+	e = ((const uint64_t *)(uintptr_t)(e & ~RTE_DMAMAP_XLATE_FLAGS))
+		[(addr >> RTE_DMAMAP_XLATE_L3_SHIFT) & (RTE_DMAMAP_XLATE_ENTRIES - 1)];
+	if (!(e & RTE_DMAMAP_XLATE_LEAF))
+		return RTE_BAD_IOVA;
+	*left = DMAMAP_PAGE_4K - (addr & (DMAMAP_PAGE_4K - 1));
+	return (e & ~RTE_DMAMAP_XLATE_FLAGS) + (addr & (DMAMAP_PAGE_4K - 1));
+}
+
+/*
+ * The IOVA-contiguous run of known memory that starts at addr: its IOVA in
+ * *iova (RTE_BAD_IOVA when addr is unknown) and its end, at most end. One
+ * lookup per leaf, so a buffer inside one 2 MiB leaf costs one lookup.
+ */
+static uintptr_t
+dmamap_xlate_run(uintptr_t addr, uintptr_t end, rte_iova_t *iova)
+{
+	rte_iova_t first, next;
+	uintptr_t p = addr;
+	uint64_t left;
+
+	first = dmamap_xlate_leaf(addr, &left);
+	*iova = first;
+	if (first == RTE_BAD_IOVA)
+		return addr;
+	for (;;) {
+		if (left >= end - p)
+			return end;
+		p += left;
+		next = dmamap_xlate_leaf(p, &left);
+		if (next != first + (p - addr))
+			return p;
+	}
+}
+
 /* EAL IOVA of [va, va + len) when it is known and IOVA-contiguous. */
 static rte_iova_t
 dmamap_contig_iova(const void *va, size_t len)
 {
-	rte_iova_t first = rte_dmamap_xlate_lookup(rte_dmamap_xlate_va, (uintptr_t)va);
 	uintptr_t addr = (uintptr_t)va, end = addr + len;
-	uintptr_t next;
+	rte_iova_t iova;
 
-	if (first == RTE_BAD_IOVA)
+	if (unlikely(end < addr))
 		return RTE_BAD_IOVA;
-	/* Check every 4 KiB page boundary the buffer crosses. */
-	for (next = RTE_ALIGN_FLOOR(addr, DMAMAP_PAGE_4K) + DMAMAP_PAGE_4K;
-			next < end; next += DMAMAP_PAGE_4K)
-		if (rte_dmamap_xlate_lookup(rte_dmamap_xlate_va, next) !=
-				first + (next - addr))
-			return RTE_BAD_IOVA;
-	return first;
+	return dmamap_xlate_run(addr, end, &iova) == end ? iova : RTE_BAD_IOVA;
 }
 
 static bool
 dmamap_memory_known(const void *va, size_t len)
 {
-	uintptr_t addr = (uintptr_t)va, end = addr + len, p;
+	uintptr_t addr = (uintptr_t)va, end = addr + len;
+	rte_iova_t iova;
 
-	for (p = RTE_ALIGN_FLOOR(addr, DMAMAP_PAGE_4K); p < end; p += DMAMAP_PAGE_4K)
-		if (rte_dmamap_xlate_lookup(rte_dmamap_xlate_va,
-				RTE_MAX(p, addr)) == RTE_BAD_IOVA)
+	if (end < addr)
+		return false;
+	while (addr < end) {
+		addr = dmamap_xlate_run(addr, end, &iova);
+		if (iova == RTE_BAD_IOVA)
 			return false;
+	}
 	return true;
 }
 
@@ -80,28 +135,24 @@ static int
 dmamap_domain_map_runs(struct dmamap_dev *dev, rte_iova_t dom_iova,
 		const void *va, size_t span, uint32_t prot)
 {
-	uintptr_t addr = (uintptr_t)va, end = addr + span, run = addr, p;
-	rte_iova_t target = rte_dmamap_xlate_lookup(rte_dmamap_xlate_va, addr);
-	size_t mapped = 0;
+	uintptr_t addr = (uintptr_t)va, end = addr + span, run = addr, next;
+	rte_iova_t target;
 	int ret;
 
-	for (p = addr + DMAMAP_PAGE_4K; ; p += DMAMAP_PAGE_4K) {
-		if (p < end && rte_dmamap_xlate_lookup(rte_dmamap_xlate_va, p) ==
-				target + (p - run))
-			continue;
-		ret = dmamap_domain_map(dev->domain, dom_iova + (run - addr),
-			(const void *)run, target, RTE_MIN(p, end) - run, prot);
+	while (run < end) {
+		next = dmamap_xlate_run(run, end, &target);
+		ret = target == RTE_BAD_IOVA ? -ENOENT :
+			dmamap_domain_map(dev->domain, dom_iova + (run - addr),
+				(const void *)run, target, next - run, prot);
 		if (ret < 0) {
-			if (mapped > 0)
-				dmamap_domain_unmap(dev->domain, dom_iova, mapped, false);
+			if (run > addr)
+				dmamap_domain_unmap(dev->domain, dom_iova,
+					run - addr, false);
 			return ret;
 		}
-		mapped = RTE_MIN(p, end) - addr;
-		if (p >= end)
-			return 0;
-		run = p;
-		target = rte_dmamap_xlate_lookup(rte_dmamap_xlate_va, p);
+		run = next;
 	}
+	return 0;
 }
 
 static rte_iova_t
