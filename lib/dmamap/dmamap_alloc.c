@@ -195,22 +195,27 @@ dmamap_alloc(int16_t dev_id, size_t size, rte_iova_t *iova, bool coherent,
 	return a->va;
 }
 
-/* Unmap from the domain and give the memory back. */
+/*
+ * Forget the record, then unmap from the domain and give the memory back:
+ * once the memory is back another lcore may get the same address, and must
+ * not find this record for it.
+ */
 static void
-dmamap_alloc_release_one(struct dmamap_dev *dev, struct dmamap_alloc *a)
+dmamap_alloc_release_one(struct dmamap_dev *dev, struct dmamap_alloc *rec)
 {
-	size_t span = RTE_ALIGN_CEIL(a->size, DMAMAP_PAGE_4K);
+	struct dmamap_alloc a = *rec;
+	size_t span = RTE_ALIGN_CEIL(a.size, DMAMAP_PAGE_4K);
 
-	dmamap_alloc_set_uncached(dev, a, false);
-	if (a->in_domain) {
-		dmamap_domain_unmap(dev->domain, a->iova, span, false);
-		dmamap_domain_iova_free(dev->domain, a->iova, span);
+	dmamap_alloc_slot_put(dev, rec);
+	dmamap_alloc_set_uncached(dev, &a, false);
+	if (a.in_domain) {
+		dmamap_domain_unmap(dev->domain, a.iova, span, false);
+		dmamap_domain_iova_free(dev->domain, a.iova, span);
 	}
-	if (a->mz != NULL)
-		rte_memzone_free(a->mz);
-	if (a->lowmem != NULL)
-		dmamap_lowmem_free(a->lowmem);
-	dmamap_alloc_slot_put(dev, a);
+	if (a.mz != NULL)
+		rte_memzone_free(a.mz);
+	if (a.lowmem != NULL)
+		dmamap_lowmem_free(a.lowmem);
 }
 
 static struct dmamap_alloc *

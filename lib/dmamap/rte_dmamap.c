@@ -193,13 +193,13 @@ dmamap_dev_cache_sync(struct dmamap_dev *dev, void *va, rte_iova_t iova,
 
 	if (!(dev->flags & RTE_DMAMAP_F_NONCOHERENT))
 		return;
-	/* The device wrote nothing the CPU must see in a TO_DEVICE buffer. */
-	if (for_cpu && dir == RTE_DMAMAP_TO_DEVICE)
-		return;
 	if (ops == NULL) {
-		if (for_cpu)
+		/* The device wrote nothing the CPU must see in a TO_DEVICE
+		 * buffer; the platform's ops still learn of it below.
+		 */
+		if (for_cpu && dir != RTE_DMAMAP_TO_DEVICE)
 			rte_rmb();
-		else
+		else if (!for_cpu)
 			rte_wmb();
 		return;
 	}

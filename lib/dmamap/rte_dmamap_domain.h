@@ -211,7 +211,9 @@ int rte_dmamap_domain_mirror_eal(struct rte_dmamap_domain *dom);
 /**
  * Cache maintenance operations of a platform. for_device makes what the CPU
  * wrote in [va, va + len) visible to the device at iova (write back); for_cpu
- * makes what the device wrote visible to the CPU (invalidate).
+ * makes what the device wrote visible to the CPU (invalidate). for_cpu is
+ * also called for TO_DEVICE mappings, where the device wrote nothing, so the
+ * platform may drop the lines it holds for the device.
  */
 struct rte_dmamap_cache_ops {
 	const char *name; /**< Name given in rte_dmamap_conf.cache_ops. */
