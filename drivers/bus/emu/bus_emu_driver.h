@@ -172,6 +172,35 @@ __rte_internal
 void *rte_emu_dma_translate(struct rte_emu_device *dev, rte_iova_t iova,
 		size_t len, uint32_t access);
 
+/**
+ * Translate n ranges, each for one access of a coherent device, as n calls
+ * of rte_emu_dma_translate() would (same checks, same faults recorded, same
+ * IOTLB traffic), with the IOMMU's lock taken at most once. The fast path
+ * of device models that move bursts of packets.
+ *
+ * @param iova
+ *   First IOVA of each range.
+ * @param len
+ *   Bytes of each range; a range of 0 bytes fails with EINVAL.
+ * @param n
+ *   Number of ranges.
+ * @param access
+ *   RTE_EMU_DMA_READ and/or RTE_EMU_DMA_WRITE, for every range.
+ * @param host
+ *   Receives the host address of each range, NULL for a range that failed.
+ * @param err
+ *   When not NULL, receives for each range that failed the rte_errno value
+ *   rte_emu_dma_translate() would set: EINVAL, EFAULT (recorded), ERANGE;
+ *   the entries of the ranges translated are left as they are.
+ * @return
+ *   The number of ranges translated, or -EINVAL (bad argument), -ENOTSUP
+ *   (non-coherent device: use read/write).
+ */
+__rte_internal
+int rte_emu_dma_translate_bulk(struct rte_emu_device *dev,
+		const rte_iova_t *iova, const uint32_t *len, unsigned int n,
+		uint32_t access, void **host, int *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,7 +15,12 @@
  * few loads, and refuses addresses that are no known memory.
  *
  * The IOMMU lock is held from resolution to the end of the copy, so an
- * unmap and its flush never land in the middle of an access.
+ * unmap and its flush never land in the middle of an access. Accesses that
+ * go direct (no IOMMU domain, or inside the bypass window) touch no IOMMU
+ * state: they take no lock, and a coherent device's direct access is
+ * resolved inline, with one or two lookups of the library's table.
+ * Translations for bursts (rte_emu_dma_translate_bulk()) take the lock once
+ * for all the ranges that need the IOMMU.
  */
 
 #include <errno.h>
@@ -70,7 +75,8 @@ emu_target_host(rte_iova_t target, size_t len, size_t *contig)
 
 	if (va == RTE_BAD_IOVA || va == 0)
 		return NULL;
-	if (likely(len == 1 ||
+	/* The table is page grained: a range in one page is contiguous. */
+	if (likely(((target ^ (target + len - 1)) >> EMU_PAGE_SHIFT) == 0 ||
 			emu_host_lookup(target + len - 1) == va + len - 1)) {
 		*contig = len;
 		return (uint8_t *)(uintptr_t)va;
@@ -84,6 +90,70 @@ emu_target_host(rte_iova_t target, size_t len, size_t *contig)
 		n += EMU_PAGE_SIZE;
 	}
 	*contig = RTE_MIN(n, len);
+	return (uint8_t *)(uintptr_t)va;
+}
+
+/*
+ * Last IOVA a device reaches directly, mask included: below the direct
+ * limit when it has a domain (0 when it reaches nothing directly, then
+ * nothing goes the inline way), within the passthrough aperture.
+ */
+static inline rte_iova_t
+emu_direct_last(const struct emu_dev_hw *hw)
+{
+	/* The library's table knows no IOVA from 2^48 up. */
+	rte_iova_t last = RTE_MIN(hw->mask,
+		(UINT64_C(1) << RTE_DMAMAP_XLATE_KEY_BITS) - 1);
+
+	if (hw->iommu != NULL)
+		return RTE_MIN(last, hw->direct_limit);
+	if (hw->aperture_check)
+		return RTE_MIN(last, hw->aperture_last);
+	return last;
+}
+
+/* The library's IOVA -> VA lookup for a key below 2^48, the 2 MiB leaf
+ * (hugepage memory) inline.
+ */
+static __rte_always_inline uint64_t
+emu_host_of(const struct rte_dmamap_xlate *t, rte_iova_t key)
+{
+	const uint64_t *l2 = t->l1[key >> RTE_DMAMAP_XLATE_L1_SHIFT];
+	uint64_t e;
+
+	if (unlikely(l2 == NULL))
+		return RTE_BAD_IOVA;
+	e = l2[(key >> RTE_DMAMAP_XLATE_L2_SHIFT) &
+		(RTE_DMAMAP_XLATE_ENTRIES - 1)];
+	if (likely(e & RTE_DMAMAP_XLATE_LEAF))
+		return (e & ~RTE_DMAMAP_XLATE_FLAGS) +
+			(key & ((UINT64_C(1) << RTE_DMAMAP_XLATE_L2_SHIFT) - 1));
+	return rte_dmamap_xlate_lookup(t, key);
+}
+
+/*
+ * The common direct access, inline: [iova, iova + len) at or below limit
+ * (emu_direct_last()) and one known host range. NULL when the full
+ * resolution must decide (fault, hole, discontiguous memory, len 0);
+ * nothing is recorded here.
+ */
+static __rte_always_inline uint8_t *
+emu_direct_fast(const struct rte_dmamap_xlate *t, rte_iova_t limit,
+		rte_iova_t iova, size_t len)
+{
+	rte_iova_t last = iova + len - 1;
+	uint64_t va;
+
+	/* len 0 and wrapping ranges end below their start. */
+	if (unlikely(last < iova || last > limit || limit == 0))
+		return NULL;
+	va = emu_host_of(t, iova);
+	if (unlikely(va == RTE_BAD_IOVA || va == 0))
+		return NULL;
+	/* The table is page grained: a range in one page is contiguous. */
+	if (((iova ^ last) >> EMU_PAGE_SHIFT) != 0 &&
+			emu_host_of(t, last) != va + len - 1)
+		return NULL;
 	return (uint8_t *)(uintptr_t)va;
 }
 
@@ -276,13 +346,26 @@ emu_dma(struct rte_emu_device *dev, rte_iova_t iova, uint8_t *buf, size_t len,
 {
 	struct emu_chunk stack[EMU_CHUNKS_STACK];
 	struct emu_access a;
+	uint8_t *host;
 	int ret;
 
 	if (buf == NULL)
 		return -EINVAL;
 	ret = emu_access_init(&a, dev, iova, len, access);
-	if (ret == 0)
-		ret = emu_access_chunks(&a, stack);
+	if (ret < 0)
+		return ret;
+	if (a.dev->hw.coherent) {
+		host = emu_direct_fast(rte_dmamap_xlate_iova,
+			emu_direct_last(&a.dev->hw), iova, len);
+		if (likely(host != NULL)) {
+			if (access & RTE_EMU_DMA_WRITE)
+				memcpy(host, buf, len);
+			else
+				memcpy(buf, host, len);
+			return 0;
+		}
+	}
+	ret = emu_access_chunks(&a, stack);
 	if (ret < 0)
 		return ret;
 	ret = emu_access_run(&a, buf);
@@ -305,27 +388,212 @@ rte_emu_dma_write(struct rte_emu_device *dev, rte_iova_t iova,
 		RTE_EMU_DMA_WRITE);
 }
 
+static inline bool
+emu_access_valid(uint32_t access)
+{
+	return access != 0 &&
+		!(access & ~(RTE_EMU_DMA_READ | RTE_EMU_DMA_WRITE));
+}
+
+/*
+ * Resolve one range to a single host chunk, the caller holding the IOMMU
+ * lock when the device has one. 0 or a negative errno (-E2BIG: not one
+ * contiguous host range).
+ */
+static int
+emu_translate_one(struct emu_device *edev, rte_iova_t iova, size_t len,
+		uint32_t access, uint8_t **host)
+{
+	struct emu_chunk chunk;
+	struct emu_access a;
+	int ret;
+
+	if (len == 0 || iova + len - 1 < iova)
+		return -EINVAL;
+	a.dev = edev;
+	a.iova = iova;
+	a.len = len;
+	a.access = access;
+	a.chunks = &chunk;
+	a.max = 1;  /* a second chunk means the range is not contiguous */
+	a.n = 0;
+	ret = emu_resolve(&a);
+	if (ret == 0)
+		*host = chunk.host;
+	return ret;
+}
+
+/* emu_target_host() for a range in one page of hugepage memory, inline. */
+static __rte_always_inline uint8_t *
+emu_target_fast(rte_iova_t target, size_t len, size_t *contig)
+{
+	uint64_t va;
+
+	if (likely(!(target >> RTE_DMAMAP_XLATE_KEY_BITS) &&
+			((target ^ (target + len - 1)) >> EMU_PAGE_SHIFT) == 0)) {
+		va = emu_host_of(rte_dmamap_xlate_iova, target);
+		if (likely(va != RTE_BAD_IOVA && va != 0)) {
+			*contig = len;
+			return (uint8_t *)(uintptr_t)va;
+		}
+	}
+	return emu_target_host(target, len, contig);
+}
+
+/*
+ * Translate a range wholly above the bypass window through the IOMMU (its
+ * lock held) to one host range: what emu_resolve() does for an access of
+ * one chunk, the same checks, faults and IOTLB lookups, without the
+ * general bookkeeping. -E2BIG when the range is not one host range.
+ */
+static __rte_always_inline int
+emu_translate_iommu(struct emu_device *edev, rte_iova_t iova, size_t len,
+		uint32_t access, uint8_t **host)
+{
+	struct emu_iommu *mmu = edev->hw.iommu;
+	rte_iova_t cur = iova;
+	size_t left = len, n, contig;
+	uint8_t *first = NULL, *h;
+	struct emu_xlate x;
+
+	while (left > 0) {
+		if (!emu_iommu_xlate(mmu, cur, access, true, &x)) {
+			emu_fault_record(edev->hw.shared, iova, len, access, cur,
+				x.reason);
+			return -EFAULT;
+		}
+		n = RTE_MIN(left, x.avail);
+		h = emu_target_fast(x.target, n, &contig);
+		if (h == NULL) {
+			emu_fault_record(edev->hw.shared, iova, len, access, cur,
+				RTE_BUS_EMU_FAULT_NO_MEMORY);
+			return -EFAULT;
+		}
+		if (first == NULL)
+			first = h;
+		else if (h != first + (cur - iova))
+			return -E2BIG;
+		cur += contig;
+		left -= contig;
+	}
+	*host = first;
+	return 0;
+}
+
+/* One range the inline direct path could not give (IOMMU lock held). */
+static inline int
+emu_translate_slow(struct emu_device *edev, rte_iova_t iova, size_t len,
+		uint32_t access, uint8_t **host)
+{
+	const struct emu_dev_hw *hw = &edev->hw;
+	rte_iova_t last = iova + len - 1;
+
+	if (hw->iommu != NULL && len != 0 && last >= iova && last <= hw->mask &&
+			(hw->direct_limit == 0 || iova > hw->direct_limit))
+		return emu_translate_iommu(edev, iova, len, access, host);
+	return emu_translate_one(edev, iova, len, access, host);
+}
+
+static inline int
+emu_translate_errno(int ret)
+{
+	return ret == -E2BIG ? ERANGE : -ret;
+}
+
 void *
 rte_emu_dma_translate(struct rte_emu_device *dev, rte_iova_t iova, size_t len,
 		uint32_t access)
 {
-	struct emu_chunk chunk;
-	struct emu_access a;
-	int ret = -EINVAL;
+	struct emu_iommu *mmu;
+	struct emu_device *edev;
+	uint8_t *host = NULL;
+	int ret;
 
-	if (access != 0 && !(access & ~(RTE_EMU_DMA_READ | RTE_EMU_DMA_WRITE)))
-		ret = emu_access_init(&a, dev, iova, len, access);
-	if (ret == 0 && !a.dev->hw.coherent)
-		ret = -ENOTSUP;
-	if (ret == 0) {
-		/* One chunk: a second one means the range is not contiguous. */
-		a.chunks = &chunk;
-		a.max = 1;
-		ret = emu_access_run(&a, NULL);
-	}
-	if (ret < 0) {
-		rte_errno = ret == -E2BIG ? ERANGE : -ret;
+	if (dev == NULL || !emu_access_valid(access)) {
+		rte_errno = EINVAL;
 		return NULL;
 	}
-	return chunk.host;
+	edev = emu_dev(dev);
+	if (!edev->hw.coherent) {
+		rte_errno = ENOTSUP;
+		return NULL;
+	}
+	host = emu_direct_fast(rte_dmamap_xlate_iova,
+		emu_direct_last(&edev->hw), iova, len);
+	if (likely(host != NULL))
+		return host;
+	mmu = edev->hw.iommu;
+	if (mmu != NULL)
+		emu_iommu_lock(mmu);
+	ret = emu_translate_slow(edev, iova, len, access, &host);
+	if (mmu != NULL)
+		emu_iommu_unlock(mmu);
+	if (ret < 0) {
+		rte_errno = emu_translate_errno(ret);
+		return NULL;
+	}
+	return host;
+}
+
+/* The ranges the direct path could not give, through the full resolution
+ * under one hold of the IOMMU lock.
+ */
+static unsigned int
+emu_translate_rest(struct emu_device *edev, const rte_iova_t *iova,
+		const uint32_t *len, unsigned int n, uint32_t access,
+		void **host, int *err, bool all)
+{
+	struct emu_iommu *mmu = edev->hw.iommu;
+	unsigned int i, ok = 0;
+	uint8_t *h;
+	int ret;
+
+	if (mmu != NULL)
+		emu_iommu_lock(mmu);
+	for (i = 0; i < n; i++) {
+		if (!all && host[i] != NULL)
+			continue;
+		ret = emu_translate_slow(edev, iova[i], len[i], access, &h);
+		host[i] = ret == 0 ? h : NULL;
+		ok += ret == 0;
+		if (err != NULL)
+			err[i] = ret == 0 ? 0 : emu_translate_errno(ret);
+	}
+	if (mmu != NULL)
+		emu_iommu_unlock(mmu);
+	return ok;
+}
+
+int
+rte_emu_dma_translate_bulk(struct rte_emu_device *dev, const rte_iova_t *iova,
+		const uint32_t *len, unsigned int n, uint32_t access,
+		void **host, int *err)
+{
+	const struct rte_dmamap_xlate *t;
+	struct emu_device *edev;
+	unsigned int i, ok = 0;
+	rte_iova_t limit;
+	uint8_t *h;
+
+	if (dev == NULL || (n > 0 && (iova == NULL || len == NULL ||
+			host == NULL)) || !emu_access_valid(access))
+		return -EINVAL;
+	edev = emu_dev(dev);
+	if (!edev->hw.coherent)
+		return -ENOTSUP;
+	limit = emu_direct_last(&edev->hw);
+	/* Nothing reached directly: every range through the IOMMU. */
+	if (limit == 0)
+		return emu_translate_rest(edev, iova, len, n, access, host, err,
+			true);
+	t = rte_dmamap_xlate_iova;
+	for (i = 0; i < n; i++) {
+		h = emu_direct_fast(t, limit, iova[i], len[i]);
+		host[i] = h;
+		ok += h != NULL;
+	}
+	if (ok < n)
+		ok += emu_translate_rest(edev, iova, len, n, access, host, err,
+			false);
+	return ok;
 }

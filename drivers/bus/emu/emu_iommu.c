@@ -48,6 +48,8 @@
 #define EMU_IOTLB_WAYS 4
 #define EMU_IOTLB_SHIFT_SMALL 12
 #define EMU_IOTLB_SHIFT_LARGE 21
+/* Pages a flush probes one by one; a longer range scans the whole IOTLB. */
+#define EMU_IOTLB_PROBE_MAX 16
 
 #define EMU_IOMMU_MAGIC UINT64_C(0x454d55494f4d4d55) /* "EMUIOMMU" */
 
@@ -166,17 +168,19 @@ emu_iommu_priv_size(unsigned int pt_pages)
 		EMU_PAGE_SIZE + (size_t)pt_pages * EMU_PAGE_SIZE;
 }
 
+/*
+ * A free frame is all zero: the pool starts zeroed (a domain's private
+ * area is, see rte_dmamap_domain_priv()), and a table goes back only when
+ * its count of present entries falls to zero, every entry cleared to 0 on
+ * the way. So allocation clears nothing: a streaming map that needs again
+ * the three tables the previous unmap pruned pays no 12 KiB of memset.
+ */
 static uint32_t
 emu_pt_alloc(struct emu_iommu *mmu)
 {
-	uint32_t frame;
-
 	if (mmu->nb_free == 0)
 		return EMU_FRAME_NONE;
-	frame = emu_pt_free_stack(mmu)[--mmu->nb_free];
-	memset(emu_pt_page(mmu, frame), 0, EMU_PAGE_SIZE);
-	emu_pt_count(mmu)[frame] = 0;
-	return frame;
+	return emu_pt_free_stack(mmu)[--mmu->nb_free];
 }
 
 static void
@@ -363,6 +367,71 @@ emu_pt_split(struct emu_iommu *mmu, const struct emu_leaf *leaf)
 	return 0;
 }
 
+/* 4 KiB leaves from iova on that len covers in iova's level-1 table. */
+static inline unsigned int
+emu_pt_run_pages(rte_iova_t iova, uint64_t len)
+{
+	return RTE_MIN(len >> EMU_PAGE_SHIFT,
+		(uint64_t)(EMU_PT_ENTRIES - emu_pt_index(iova, 1)));
+}
+
+/*
+ * Map a run of 4 KiB leaves from iova (when emu_pt_leaf_level() gives 1)
+ * up to the end of its level-1 table or of len: one descent for the run
+ * instead of one per page. Nothing is mapped on error; the bytes mapped go
+ * to *size.
+ */
+static int
+emu_pt_set_run(struct emu_iommu *mmu, rte_iova_t iova, rte_iova_t target,
+		uint64_t len, uint32_t prot, uint64_t *size)
+{
+	unsigned int n = emu_pt_run_pages(iova, len), i;
+	uint32_t path[EMU_PT_LEVELS + 1];
+	uint64_t *pte, flags = emu_prot_pte(prot);
+	int ret;
+
+	ret = emu_pt_descend(mmu, iova, 1, path);
+	if (ret < 0)
+		return ret;
+	pte = &emu_pt_page(mmu, path[1])[emu_pt_index(iova, 1)];
+	for (i = 0; i < n; i++) {
+		if (pte[i] & EMU_PTE_PRESENT) {
+			emu_pt_prune(mmu, iova, path, 1);
+			return -EEXIST;
+		}
+	}
+	for (i = 0; i < n; i++)
+		pte[i] = ((target + ((uint64_t)i << EMU_PAGE_SHIFT)) &
+			EMU_PTE_ADDR) | flags;
+	emu_pt_count(mmu)[path[1]] += n;
+	mmu->leaves[0] += n;
+	*size = (uint64_t)n << EMU_PAGE_SHIFT;
+	mmu->mapped_bytes += *size;
+	return 0;
+}
+
+/*
+ * Remove the run of 4 KiB leaves from the one found at iova up to the end
+ * of its table or of len, then the tables it leaves empty. The bytes the
+ * run spans.
+ */
+static uint64_t
+emu_pt_clear_run(struct emu_iommu *mmu, rte_iova_t iova, uint64_t len,
+		const struct emu_leaf *leaf, const uint32_t path[EMU_PT_LEVELS + 1])
+{
+	unsigned int n = emu_pt_run_pages(iova, len), i, cleared = 0;
+
+	for (i = 0; i < n; i++) {
+		cleared += (leaf->pte[i] & EMU_PTE_PRESENT) != 0;
+		leaf->pte[i] = 0;
+	}
+	emu_pt_count(mmu)[leaf->frame] -= cleared;
+	mmu->leaves[0] -= cleared;
+	mmu->mapped_bytes -= (uint64_t)cleared << EMU_PAGE_SHIFT;
+	emu_pt_prune(mmu, iova, path, 1);
+	return (uint64_t)n << EMU_PAGE_SHIFT;
+}
+
 static bool
 emu_range_ok(const struct emu_iommu *mmu, rte_iova_t iova, size_t len)
 {
@@ -382,7 +451,12 @@ __emu_iommu_map(struct emu_iommu *mmu, rte_iova_t iova, rte_iova_t target,
 	while (done < len) {
 		level = emu_pt_leaf_level(iova + done, target + done, len - done);
 		size = emu_level_size(level);
-		ret = emu_pt_set_leaf(mmu, iova + done, target + done, level, prot);
+		if (level == 1)
+			ret = emu_pt_set_run(mmu, iova + done, target + done,
+				len - done, prot, &size);
+		else
+			ret = emu_pt_set_leaf(mmu, iova + done, target + done,
+				level, prot);
 		if (ret < 0) {
 			/* What this call mapped is ours alone: take it back. */
 			if (done > 0)
@@ -421,6 +495,23 @@ emu_iommu_map(struct emu_iommu *mmu, rte_iova_t iova, rte_iova_t target,
 }
 
 /*
+ * Whether the 4 KiB leaves after the one found at iova are present up to
+ * the end of its table or of len; the bytes of the run in *size.
+ */
+static bool
+emu_pt_run_present(const struct emu_leaf *leaf, rte_iova_t iova, uint64_t len,
+		uint64_t *size)
+{
+	unsigned int n = emu_pt_run_pages(iova, len), i;
+
+	for (i = 1; i < n; i++)
+		if (!(leaf->pte[i] & EMU_PTE_PRESENT))
+			return false;
+	*size = (uint64_t)n << EMU_PAGE_SHIFT;
+	return true;
+}
+
+/*
  * Check that [iova, iova + len) is wholly mapped; count the pages needed
  * to split the leaves cut at its two ends.
  */
@@ -437,6 +528,12 @@ emu_pt_unmap_check(struct emu_iommu *mmu, rte_iova_t iova, size_t len,
 	while (cur < end) {
 		if (!emu_pt_find(mmu, cur, &leaf, path))
 			return -ENOENT;
+		if (leaf.level == 1) {
+			if (!emu_pt_run_present(&leaf, cur, end - cur, &size))
+				return -ENOENT;
+			cur += size;
+			continue;
+		}
 		size = emu_level_size(leaf.level);
 		base = cur & ~(size - 1);
 		if (base < iova)
@@ -464,6 +561,10 @@ __emu_iommu_unmap(struct emu_iommu *mmu, rte_iova_t iova, size_t len)
 		if (base < cur || base + size > end) {
 			if (emu_pt_split(mmu, &leaf) < 0)
 				return -ENOMEM; /* reserved before */
+			continue;
+		}
+		if (leaf.level == 1) {
+			cur += emu_pt_clear_run(mmu, cur, end - cur, &leaf, path);
 			continue;
 		}
 		emu_pt_clear_leaf(mmu, cur, &leaf, path);
@@ -577,6 +678,29 @@ emu_iotlb_fill(struct emu_iotlb *tlb, rte_iova_t iova, uint64_t pte,
 	return e;
 }
 
+/*
+ * Invalidate the entries of one size (shift) whose tags lie in [first,
+ * last], probing the set of each tag: an entry lives in its tag's set.
+ */
+static void
+emu_iotlb_invalidate_tags(struct emu_iotlb *tlb, uint64_t first, uint64_t last,
+		unsigned int shift)
+{
+	struct emu_iotlb_entry *ways;
+	unsigned int set, w;
+	uint64_t tag = first;
+
+	do {
+		ways = emu_iotlb_set(tlb, tag, &set);
+		for (w = 0; w < EMU_IOTLB_WAYS; w++) {
+			if (ways[w].shift == shift && ways[w].tag == tag) {
+				ways[w].shift = 0;
+				tlb->invalidated++;
+			}
+		}
+	} while (tag++ != last);
+}
+
 static void
 emu_iotlb_invalidate(struct emu_iotlb *tlb, rte_iova_t iova, size_t len)
 {
@@ -584,6 +708,19 @@ emu_iotlb_invalidate(struct emu_iotlb *tlb, rte_iova_t iova, size_t len)
 	struct emu_iotlb_entry *e;
 	unsigned int i;
 
+	/* A small range (a streaming unmap of a strict domain) probes the
+	 * sets its pages hash to instead of scanning every entry.
+	 */
+	if (len != 0 && last >= iova &&
+			(last >> EMU_IOTLB_SHIFT_SMALL) - (iova >> EMU_IOTLB_SHIFT_SMALL) <
+			EMU_IOTLB_PROBE_MAX) {
+		tlb->flushes++;
+		emu_iotlb_invalidate_tags(tlb, iova >> EMU_IOTLB_SHIFT_SMALL,
+			last >> EMU_IOTLB_SHIFT_SMALL, EMU_IOTLB_SHIFT_SMALL);
+		emu_iotlb_invalidate_tags(tlb, iova >> EMU_IOTLB_SHIFT_LARGE,
+			last >> EMU_IOTLB_SHIFT_LARGE, EMU_IOTLB_SHIFT_LARGE);
+		return;
+	}
 	tlb->flushes++;
 	for (i = 0; i < EMU_IOTLB_SETS * EMU_IOTLB_WAYS; i++) {
 		e = &tlb->e[i / EMU_IOTLB_WAYS][i % EMU_IOTLB_WAYS];
@@ -709,10 +846,15 @@ emu_iommu_lock(struct emu_iommu *mmu)
 	rte_spinlock_lock(&mmu->lock);
 }
 
+/*
+ * Release with a store: on x86 rte_spinlock_unlock() is an xchg, a locked
+ * instruction as costly as taking the lock, paid on every map, unmap,
+ * flush and device access.
+ */
 void
 emu_iommu_unlock(struct emu_iommu *mmu)
 {
-	rte_spinlock_unlock(&mmu->lock);
+	__atomic_store_n(&mmu->lock.locked, 0, __ATOMIC_RELEASE);
 }
 
 /*

@@ -211,6 +211,14 @@ struct emu_queue {
 	uint32_t tail;           /* descriptors posted */
 	uint32_t clean;          /* descriptors released */
 	bool started;
+	/*
+	 * The driver syncs no buffer (bypass; premap on a coherent device;
+	 * buffers mapped one by one): the bursts' fast paths apply. With
+	 * stream, each buffer is mapped when posted and unmapped at
+	 * completion (stream; premap_per_buffer). Set at start.
+	 */
+	bool plain;
+	bool stream;
 	/* The doorbell register. */
 	uint32_t doorbell __rte_cache_aligned;
 	/* Device state. */

@@ -67,6 +67,22 @@ emu_ring_dma(struct rte_emu_device *edev, const struct emu_queue *q,
 	return ret;
 }
 
+/*
+ * Descriptors from index idx of a ring, in place, for a coherent device:
+ * *n is cut at the end of the ring. NULL with rte_errno when the ring
+ * cannot be reached so (EFAULT: the access faulted and is recorded).
+ */
+static void *
+emu_ring_map(struct rte_emu_device *edev, const struct emu_queue *q,
+		uint32_t idx, uint32_t *n, uint32_t access)
+{
+	uint32_t slot = idx & q->mask;
+
+	*n = RTE_MIN(*n, q->nb_desc - slot);
+	return rte_emu_dma_translate(edev, q->ring_iova + (rte_iova_t)slot * 16,
+		(size_t)*n * 16, access);
+}
+
 /* Report completions: the status block's head, after the descriptors. */
 static int
 emu_status_write(struct rte_emu_device *edev, const struct emu_queue *q,
@@ -87,6 +103,19 @@ emu_ring_fault(struct emu_port *port, struct emu_queue *q)
 		port->name, q->is_rx ? "RX" : "TX", q->qid, q->ring_iova);
 }
 
+/* Copy a packet's bytes: small frames, the common case, in two moves. */
+static __rte_always_inline void
+emu_copy(void *dst, const void *src, uint32_t len)
+{
+	if (len >= 32 && len <= 64) {
+		rte_mov32(dst, src);
+		rte_mov32(RTE_PTR_ADD(dst, len - 32),
+			RTE_PTR_ADD(src, len - 32));
+		return;
+	}
+	rte_memcpy(dst, src, len);
+}
+
 /* Copy bytes [off, off + len) of a packet to dst. */
 static void
 emu_pkt_copy(const struct emu_pkt *p, uint32_t off, uint8_t *dst, uint32_t len)
@@ -94,6 +123,10 @@ emu_pkt_copy(const struct emu_pkt *p, uint32_t off, uint8_t *dst, uint32_t len)
 	const struct emu_frag *f = p->frag;
 	uint32_t n;
 
+	if (likely(off == 0 && len <= f->len)) {
+		rte_memcpy(dst, f->va, len);
+		return;
+	}
 	while (off >= f->len) {
 		off -= f->len;
 		f++;
@@ -109,59 +142,34 @@ emu_pkt_copy(const struct emu_pkt *p, uint32_t off, uint8_t *dst, uint32_t len)
 }
 
 /*
- * Copies to RX buffers wait until every buffer of a window is translated:
- * a translation takes the IOMMU's lock, and a locked instruction waits for
- * the stores of the copies before it to drain.
+ * Writes of packet data to RX buffers, for a coherent device, are planned
+ * as the descriptors are placed, then translated together (one hold of the
+ * IOMMU lock for the window) and copied: one memcpy per buffer from the
+ * sender's memory to the receiver's. A buffer that faults gets the error
+ * flag in its write-back.
  */
 struct emu_rx_plan {
 	unsigned int n;
+	rte_iova_t iova[EMU_FETCH];
+	uint32_t len[EMU_FETCH];
+	void *host[EMU_FETCH];
+	int err[EMU_FETCH];
 	struct {
-		uint8_t *dst;
 		const struct emu_pkt *pkt;
 		uint32_t off;
-		uint32_t len;
+		union emu_rx_desc *wb;
 	} c[EMU_FETCH];
 };
 
-static void
-emu_rx_plan_run(struct emu_rx_plan *plan)
-{
-	unsigned int i;
-
-	for (i = 0; i < plan->n; i++) {
-		if (i + EMU_PREFETCH < plan->n)
-			rte_prefetch0(plan->c[i + EMU_PREFETCH].dst);
-		emu_pkt_copy(plan->c[i].pkt, plan->c[i].off, plan->c[i].dst,
-			plan->c[i].len);
-	}
-	plan->n = 0;
-}
-
-/* Write bytes [off, off + len) of a packet as the device, at iova: through
- * a translation, the copy planned, or by the engine's write.
- */
+/* Write bytes [off, off + len) of a packet at iova with the engine. */
 static int
-emu_pkt_dma_write(struct rte_emu_device *edev, bool coherent, rte_iova_t iova,
-		const struct emu_pkt *p, uint32_t off, uint32_t len,
-		struct emu_rx_plan *plan)
+emu_pkt_dma_write(struct rte_emu_device *edev, rte_iova_t iova,
+		const struct emu_pkt *p, uint32_t off, uint32_t len)
 {
 	const struct emu_frag *f = p->frag;
 	uint32_t n;
-	void *dst;
 	int ret;
 
-	if (coherent) {
-		dst = rte_emu_dma_translate(edev, iova, len, RTE_EMU_DMA_WRITE);
-		if (dst != NULL) {
-			plan->c[plan->n].dst = dst;
-			plan->c[plan->n].pkt = p;
-			plan->c[plan->n].off = off;
-			plan->c[plan->n++].len = len;
-			return 0;
-		}
-		if (rte_errno == EFAULT || rte_errno == EINVAL)
-			return -EFAULT;
-	}
 	while (off >= f->len) {
 		off -= f->len;
 		f++;
@@ -175,6 +183,64 @@ emu_pkt_dma_write(struct rte_emu_device *edev, bool coherent, rte_iova_t iova,
 		len -= n;
 	}
 	return 0;
+}
+
+static inline void
+emu_rx_plan_add(struct emu_rx_plan *plan, rte_iova_t iova,
+		const struct emu_pkt *p, uint32_t off, uint32_t len,
+		union emu_rx_desc *wb)
+{
+	unsigned int i = plan->n++;
+
+	plan->iova[i] = iova;
+	plan->len[i] = len;
+	plan->c[i].pkt = p;
+	plan->c[i].off = off;
+	plan->c[i].wb = wb;
+}
+
+/* One planned write the translation could not give. */
+static bool
+emu_rx_plan_fallback(struct rte_emu_device *edev, struct emu_rx_plan *plan,
+		unsigned int i)
+{
+	/* Translated, but not to one host range: the engine copies. */
+	return plan->err[i] == ERANGE && emu_pkt_dma_write(edev, plan->iova[i],
+		plan->c[i].pkt, plan->c[i].off, plan->len[i]) == 0;
+}
+
+static void
+emu_rx_plan_run(struct rte_emu_device *edev, struct emu_queue *q,
+		struct emu_rx_plan *plan)
+{
+	const struct emu_pkt *faulted = NULL;
+	unsigned int i, n = plan->n;
+
+	if (n == 0)
+		return;
+	plan->n = 0;
+	if (rte_emu_dma_translate_bulk(edev, plan->iova, plan->len, n,
+			RTE_EMU_DMA_WRITE, plan->host, plan->err) < 0) {
+		for (i = 0; i < n; i++) {
+			plan->host[i] = NULL;
+			plan->err[i] = EFAULT;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (i + EMU_PREFETCH < n && plan->host[i + EMU_PREFETCH] != NULL)
+			rte_prefetch0(plan->host[i + EMU_PREFETCH]);
+		if (likely(plan->host[i] != NULL)) {
+			emu_pkt_copy(plan->c[i].pkt, plan->c[i].off,
+				plan->host[i], plan->len[i]);
+			continue;
+		}
+		if (emu_rx_plan_fallback(edev, plan, i))
+			continue;
+		plan->c[i].wb->wb.flags |= rte_cpu_to_le_16(EMU_RXD_ERR);
+		if (plan->c[i].pkt != faulted)
+			q->st.dma_faults++;
+		faulted = plan->c[i].pkt;
+	}
 }
 
 /*
@@ -315,7 +381,7 @@ enum emu_verdict {
 };
 
 /* What the MAC filter and the frame size limit say of a packet. */
-static enum emu_verdict
+static __rte_always_inline enum emu_verdict
 emu_rx_verdict(const struct emu_port *port, const struct emu_pkt *p)
 {
 	struct rte_ether_addr dst;
@@ -346,13 +412,24 @@ emu_model_rss_setup(struct emu_port *port)
  * RX engine.
  */
 
-/* Packets offered to one queue, with their RSS hashes. */
+/* Packets offered to one queue, with their RSS hashes (NULL: none). */
 struct emu_rx_set {
 	struct emu_pkt **pkts;
 	const uint32_t *hash;
 	const bool *hashed;
 	uint16_t n;
 };
+
+static inline uint32_t
+emu_rx_set_hash(const struct emu_rx_set *set, uint16_t i, uint16_t *rss_flag)
+{
+	if (set->hash == NULL || !set->hashed[i]) {
+		*rss_flag = 0;
+		return 0;
+	}
+	*rss_flag = EMU_RXD_RSS;
+	return set->hash[i];
+}
 
 /* Descriptors a packet takes from d[0..n), or 0 when they are too few. */
 static uint32_t
@@ -368,24 +445,23 @@ emu_rx_descs_needed(const union emu_rx_desc *d, uint32_t n, uint32_t len)
 	return 0;
 }
 
-/* Turn a fetched descriptor into its write-back, in two stores. */
+/* Turn a fetched descriptor into its write-back, in two stores: the
+ * little-endian words of rss_hash, rsvd and of buf_len, len, flags, rsvd2.
+ */
 static inline void
 emu_rx_wb(union emu_rx_desc *d, uint32_t hash, uint16_t buf_len, uint32_t len,
 		uint16_t flags)
 {
-	union emu_rx_desc wb;
+	uint64_t w[2];
 
-	wb.wb.rss_hash = rte_cpu_to_le_32(hash);
-	wb.wb.rsvd = 0;
-	wb.wb.buf_len = rte_cpu_to_le_16(buf_len);
-	wb.wb.len = rte_cpu_to_le_16(len);
-	wb.wb.flags = rte_cpu_to_le_16(flags);
-	wb.wb.rsvd2 = 0;
-	*d = wb;
+	w[0] = rte_cpu_to_le_64((uint64_t)hash);
+	w[1] = rte_cpu_to_le_64((uint64_t)buf_len | (uint64_t)(len & 0xffff) << 16 |
+		(uint64_t)flags << 32);
+	memcpy(d, w, sizeof(w));
 }
 
-/* Write a packet into the buffers of d[0..k) and turn them into
- * write-backs; false when a buffer faulted.
+/* Write a packet into the buffers of d[0..k) (a coherent device: plan the
+ * writes) and turn them into write-backs; false when a buffer faulted.
  */
 static bool
 emu_rx_write(struct rte_emu_device *edev, bool coherent,
@@ -402,8 +478,10 @@ emu_rx_write(struct rte_emu_device *edev, bool coherent,
 		buf_len = rte_le_to_cpu_16(d[j].read.buf_len);
 		len = RTE_MIN((uint32_t)buf_len, p->len - off);
 		flags = rss_flag | (j == k - 1 ? EMU_RXD_EOP : 0);
-		if (len > 0 && emu_pkt_dma_write(edev, coherent, iova, p, off,
-				len, plan) < 0) {
+		if (len > 0 && coherent)
+			emu_rx_plan_add(plan, iova, p, off, len, &d[j]);
+		else if (len > 0 && emu_pkt_dma_write(edev, iova, p, off,
+				len) < 0) {
 			flags |= EMU_RXD_ERR;
 			ok = false;
 		}
@@ -461,17 +539,122 @@ emu_rxq_window(struct emu_port *port, struct rte_emu_device *edev,
 		union emu_rx_desc *d, uint32_t nf, int *k)
 {
 	struct emu_rx_plan plan;
-	uint32_t used;
+	uint16_t rss_flag;
+	uint32_t used, hash;
 
 	plan.n = 0;
 	for (used = 0; *i < set->n; (*i)++, used += *k) {
-		*k = emu_rxq_place(port, edev, q, set->pkts[*i], set->hash[*i],
-			set->hashed[*i], &d[used], nf - used, &plan);
+		hash = emu_rx_set_hash(set, *i, &rss_flag);
+		*k = emu_rxq_place(port, edev, q, set->pkts[*i], hash,
+			rss_flag != 0, &d[used], nf - used, &plan);
 		if (*k < 0)
 			break;
 	}
-	emu_rx_plan_run(&plan);
+	emu_rx_plan_run(edev, q, &plan);
 	return used;
+}
+
+/* Packets the fast path takes in one window: up to one per descriptor. */
+struct emu_rx_fast {
+	rte_iova_t iova[EMU_FETCH];
+	uint32_t len[EMU_FETCH];
+	void *host[EMU_FETCH];
+	int err[EMU_FETCH];
+	const uint8_t *src[EMU_FETCH];
+	bool rss;                   /* hash and flags are set */
+	uint32_t hash[EMU_FETCH];
+	uint16_t flags[EMU_FETCH];
+};
+
+/* Copy the packets planned in f into their translated buffers and write
+ * back descriptors ring[0..k).
+ */
+static void
+emu_rx_fast_copy(struct rte_emu_device *edev, struct emu_queue *q,
+		struct emu_rx_fast *f, union emu_rx_desc *ring, uint32_t k)
+{
+	uint16_t flags = EMU_RXD_EOP, buf_len;
+	uint32_t j, hash = 0;
+
+	if (rte_emu_dma_translate_bulk(edev, f->iova, f->len, k,
+			RTE_EMU_DMA_WRITE, f->host, f->err) < 0)
+		for (j = 0; j < k; j++) {
+			f->host[j] = NULL;
+			f->err[j] = EFAULT;
+		}
+	for (j = 0; j < k; j++) {
+		/* A NULL is prefetched harmlessly. */
+		if (j + EMU_PREFETCH < k)
+			rte_prefetch0(f->host[j + EMU_PREFETCH]);
+		if (f->rss) {
+			flags = f->flags[j];
+			hash = f->hash[j];
+		}
+		buf_len = rte_le_to_cpu_16(ring[j].read.buf_len);
+		if (likely(f->host[j] != NULL)) {
+			emu_copy(f->host[j], f->src[j], f->len[j]);
+		} else if (f->err[j] != ERANGE || rte_emu_dma_write(edev,
+				f->iova[j], f->src[j], f->len[j]) < 0) {
+			flags |= EMU_RXD_ERR;
+			q->st.dma_faults++;
+		}
+		emu_rx_wb(&ring[j], hash, buf_len, f->len[j], flags);
+		flags &= ~EMU_RXD_ERR;
+	}
+}
+
+/*
+ * The common case of a coherent device, in place: packets of one fragment
+ * that each fit the buffer of one descriptor. Takes packets from *i on
+ * into the descriptors from *head, in one window; returns the packets it
+ * consumed (placed or dropped), 0 when the next packet needs the general
+ * path, -EFAULT when the ring faulted.
+ */
+static int
+emu_rxq_fast(struct emu_port *port, struct rte_emu_device *edev,
+		struct emu_queue *q, const struct emu_rx_set *set, uint32_t posted,
+		uint32_t *head, uint16_t *i)
+{
+	struct emu_rx_fast f;
+	union emu_rx_desc *ring;
+	const struct emu_pkt *p;
+	enum emu_verdict v;
+	uint32_t nf, k = 0;
+	uint16_t i0 = *i, rss_flag;
+
+	nf = RTE_MIN(RTE_MIN(posted - *head, (uint32_t)(set->n - *i)),
+		(uint32_t)EMU_FETCH);
+	ring = emu_ring_map(edev, q, *head, &nf,
+		RTE_EMU_DMA_READ | RTE_EMU_DMA_WRITE);
+	if (ring == NULL)
+		return rte_errno == EFAULT ? -EFAULT : 0;
+	f.rss = set->hash != NULL;
+	for (; k < nf && *i < set->n; (*i)++) {
+		p = set->pkts[*i];
+		v = emu_rx_verdict(port, p);
+		if (unlikely(v != EMU_RX_ACCEPT)) {
+			if (v == EMU_RX_OVERSIZE)
+				q->st.oversize++;
+			else
+				q->st.filtered++;
+			continue;
+		}
+		if (unlikely(p->nb_frags != 1 ||
+				p->len > rte_le_to_cpu_16(ring[k].read.buf_len)))
+			break;
+		f.iova[k] = rte_le_to_cpu_64(ring[k].read.addr);
+		f.len[k] = p->len;
+		f.src[k] = p->frag[0].va;
+		if (f.rss) {
+			f.hash[k] = emu_rx_set_hash(set, *i, &rss_flag);
+			f.flags[k] = EMU_RXD_EOP | rss_flag;
+		}
+		k++;
+	}
+	if (k > 0)
+		emu_rx_fast_copy(edev, q, &f, ring, k);
+	*head += k;
+	return *i - i0;
 }
 
 /* Deliver packets to one queue, under its device lock. */
@@ -482,10 +665,14 @@ emu_rxq_fill(struct emu_port *port, struct rte_emu_device *edev,
 	union emu_rx_desc d[EMU_FETCH];
 	uint32_t head = q->dev_head, posted, nf, used;
 	uint16_t i = 0, n = set->n;
-	int k = 0;
+	int k = 0, ret = 1;
 
 	posted = __atomic_load_n(&q->doorbell, __ATOMIC_ACQUIRE);
-	while (i < n && posted != head) {
+	while (port->coherent && i < n && posted != head && ret > 0)
+		ret = emu_rxq_fast(port, edev, q, set, posted, &head, &i);
+	if (ret < 0)
+		emu_ring_fault(port, q);
+	while (ret >= 0 && i < n && posted != head) {
 		/* As many descriptors as packets, unless a packet took more. */
 		nf = k < 0 ? (uint32_t)EMU_FETCH : (uint32_t)(n - i);
 		nf = RTE_MIN(nf, (uint32_t)EMU_FETCH);
@@ -554,17 +741,12 @@ emu_model_rx_q0(struct emu_port *port, struct rte_emu_device *edev,
 {
 	struct emu_queue *q = port->data->rx_queues[0];
 	struct emu_pkt *grp[EMU_BURST];
-	uint32_t hash[EMU_BURST];
-	bool hashed[EMU_BURST];
 	uint16_t i;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		grp[i] = &pkts[i];
-		hash[i] = 0;
-		hashed[i] = false;
-	}
 	if (q != NULL)
-		emu_rxq_deliver(port, edev, q, grp, hash, hashed, n, false);
+		emu_rxq_deliver(port, edev, q, grp, NULL, NULL, n, false);
 }
 
 /* Packets in order, one at a time, stopping at the first no queue takes. */
@@ -686,6 +868,11 @@ struct emu_tx_run {
 	uint16_t segs;         /* descriptors of the packet so far */
 	bool bad;              /* the packet is dropped */
 	uint16_t nb_pkts;
+	/* Translations of the fetched descriptors' data, done together. */
+	uint32_t cur;          /* fetched descriptor being taken */
+	bool pre[EMU_FETCH];   /* translated ahead: host and err are set */
+	void *host[EMU_FETCH];
+	int err[EMU_FETCH];
 	struct emu_pkt pkts[EMU_BURST];
 };
 
@@ -735,15 +922,22 @@ emu_tx_read(struct emu_tx_run *r, rte_iova_t iova, uint32_t len,
 		const uint8_t **va)
 {
 	void *p;
-	int ret;
+	int ret, err;
 
 	if (r->port->coherent) {
-		p = rte_emu_dma_translate(r->edev, iova, len, RTE_EMU_DMA_READ);
+		if (likely(r->pre[r->cur])) {
+			p = r->host[r->cur];
+			err = r->err[r->cur];
+		} else {
+			p = rte_emu_dma_translate(r->edev, iova, len,
+				RTE_EMU_DMA_READ);
+			err = rte_errno;
+		}
 		if (likely(p != NULL)) {
 			*va = p;
 			return 0;
 		}
-		if (rte_errno == EFAULT || rte_errno == EINVAL)
+		if (err == EFAULT || err == EINVAL)
 			return -EFAULT;
 	}
 	if (r->stage == NULL) {
@@ -820,10 +1014,128 @@ emu_tx_desc(struct emu_tx_run *r, const struct emu_tx_desc *d)
 	}
 }
 
+/* A whole packet of one descriptor whose data is translated. */
+static inline void
+emu_tx_whole(struct emu_tx_run *r, const uint8_t *va, uint32_t len)
+{
+	struct emu_pkt *p = &r->pkts[r->nb_pkts];
+
+	p->len = len;
+	p->nb_frags = 1;
+	p->frag[0].va = va;
+	p->frag[0].len = len;
+	if (++r->nb_pkts == EMU_BURST) {
+		emu_tx_flush(r);
+		r->staged = 0;
+	}
+}
+
+/*
+ * Translate the data of the fetched descriptors that are whole packets of
+ * one descriptor the engine will read, all at once (a coherent device).
+ * Other descriptors are translated when they are taken, so a malformed or
+ * faulting chain is read exactly as far as it would be one by one.
+ */
+static void
+emu_tx_pretranslate_some(struct emu_tx_run *r, const struct emu_tx_desc *d,
+		uint32_t n)
+{
+	rte_iova_t iova[EMU_FETCH];
+	uint32_t len[EMU_FETCH], i, k = 0, l;
+	uint8_t idx[EMU_FETCH];
+	bool start = r->segs == 0, eop;
+
+	for (i = 0; i < n; i++) {
+		eop = rte_le_to_cpu_16(d[i].flags) & EMU_TXD_EOP;
+		l = rte_le_to_cpu_16(d[i].len);
+		r->pre[i] = start && eop && l > 0 && l <= EMU_MAX_FRAME;
+		start = eop;
+		iova[k] = rte_le_to_cpu_64(d[i].addr);
+		len[k] = l;
+		idx[k] = i;
+		k += r->pre[i];
+	}
+	if (k == 0)
+		return;
+	if (rte_emu_dma_translate_bulk(r->edev, iova, len, k, RTE_EMU_DMA_READ,
+			r->host, r->err) < 0) {
+		memset(r->pre, 0, n);
+		return;
+	}
+	/* In place, from the last: idx[i] >= i. */
+	for (i = k; i-- > 0; ) {
+		r->host[idx[i]] = r->host[i];
+		r->err[idx[i]] = r->err[i];
+	}
+}
+
+/*
+ * The same when every descriptor fetched is a whole packet, the common
+ * case: true when they are all translated (r->host and r->err in
+ * descriptor order), false when emu_tx_pretranslate_some() ran instead.
+ */
+static bool
+emu_tx_pretranslate(struct emu_tx_run *r, const struct emu_tx_desc *d,
+		uint32_t n)
+{
+	rte_iova_t iova[EMU_FETCH];
+	uint32_t len[EMU_FETCH], i;
+	bool all = r->segs == 0;
+
+	for (i = 0; i < n; i++) {
+		iova[i] = rte_le_to_cpu_64(d[i].addr);
+		len[i] = rte_le_to_cpu_16(d[i].len);
+		all &= (rte_le_to_cpu_16(d[i].flags) & EMU_TXD_EOP) &&
+			len[i] - 1 < EMU_MAX_FRAME;
+	}
+	if (all && rte_emu_dma_translate_bulk(r->edev, iova, len, n,
+			RTE_EMU_DMA_READ, r->host, r->err) >= 0)
+		return true;
+	emu_tx_pretranslate_some(r, d, n);
+	return false;
+}
+
+/* n descriptors that are each a whole packet, translated ahead. */
+static void
+emu_tx_wholes(struct emu_tx_run *r, const struct emu_tx_desc *d, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		if (likely(r->host[i] != NULL)) {
+			emu_tx_whole(r, r->host[i], rte_le_to_cpu_16(d[i].len));
+			continue;
+		}
+		r->cur = i;
+		r->pre[i] = true;  /* emu_tx_read() takes r->err[i] */
+		emu_tx_desc(r, &d[i]);
+	}
+}
+
+/*
+ * Fetch up to *n descriptors from head: in place for a coherent device (*n
+ * cut at the ring's end), else copied. NULL when the ring faulted.
+ */
+static const struct emu_tx_desc *
+emu_tx_fetch(struct emu_tx_run *r, uint32_t head, uint32_t *n,
+		struct emu_tx_desc *copy)
+{
+	const struct emu_tx_desc *d;
+
+	if (r->port->coherent) {
+		d = emu_ring_map(r->edev, r->q, head, n, RTE_EMU_DMA_READ);
+		if (d != NULL || rte_errno == EFAULT)
+			return d;
+	}
+	return emu_ring_dma(r->edev, r->q, head, copy, *n, false) < 0 ?
+		NULL : copy;
+}
+
 void
 emu_model_tx(struct emu_port *port, struct emu_queue *q)
 {
-	struct emu_tx_desc d[EMU_FETCH];
+	struct emu_tx_desc copy[EMU_FETCH];
+	const struct emu_tx_desc *d;
 	struct emu_tx_run r;
 	uint32_t head = q->dev_head, done = head, tail, n, i;
 
@@ -839,12 +1151,24 @@ emu_model_tx(struct emu_port *port, struct emu_queue *q)
 	tail = __atomic_load_n(&q->doorbell, __ATOMIC_ACQUIRE);
 	while (head != tail) {
 		n = RTE_MIN(tail - head, (uint32_t)EMU_FETCH);
-		if (emu_ring_dma(r.edev, q, head, d, n, false) < 0) {
+		d = emu_tx_fetch(&r, head, &n, copy);
+		if (d == NULL) {
 			emu_ring_fault(port, q);
 			break;
 		}
+		if (port->coherent && emu_tx_pretranslate(&r, d, n)) {
+			emu_tx_wholes(&r, d, n);
+			done = head + n;
+			head += n;
+			continue;
+		}
 		for (i = 0; i < n; i++) {
-			emu_tx_desc(&r, &d[i]);
+			r.cur = i;
+			if (port->coherent && r.pre[i] && r.host[i] != NULL)
+				emu_tx_whole(&r, r.host[i],
+					rte_le_to_cpu_16(d[i].len));
+			else
+				emu_tx_desc(&r, &d[i]);
 			if (r.segs == 0)
 				done = head + i + 1;
 		}

@@ -194,6 +194,27 @@ emu_buf_iova(struct emu_port *port, const struct rte_mbuf *m, void *va,
 	return rte_dmamap_map_single(port->dmamap_id, va, len, dir);
 }
 
+/* Device address of the data at va of mbuf m on a plain queue (no map,
+ * no sync): the EAL IOVA or, premapped, the offset in its pool's mapping.
+ */
+static __rte_always_inline rte_iova_t
+emu_plain_iova(struct emu_port *port, const struct rte_mbuf *m, void *va,
+		rte_iova_t eal_iova)
+{
+	const struct rte_mempool *mp;
+	const struct emu_pool_map *pm;
+
+	if (port->conf.dma == EMU_DMA_BYPASS)
+		return eal_iova;
+	mp = emu_buf_pool(m);
+	if (unlikely(mp == NULL))
+		return RTE_BAD_IOVA;  /* not in a pool: the generic path maps it */
+	pm = emu_pool_get(port, mp);
+	if (unlikely(pm == NULL))
+		return RTE_BAD_IOVA;
+	return pm->direct ? eal_iova : pm->iova + ((uintptr_t)va - pm->va);
+}
+
 /* A premapped buffer on a non-coherent device changes owner by sync. */
 static inline void
 emu_buf_sync(struct emu_port *port, const struct emu_swd *s, uint32_t len,
@@ -413,6 +434,68 @@ emu_rx_post(struct emu_port *port, struct emu_queue *q, struct rte_mbuf *m)
 }
 
 /*
+ * Rearm and post fresh mbufs of a plain queue's pool at the tail; returns
+ * how many were posted. It stops at a buffer outside the pool's memory
+ * (an external buffer), which the generic post maps, and, with *failed,
+ * at a buffer that could not be mapped.
+ */
+static uint32_t
+emu_rx_post_plain(struct emu_port *port, struct emu_queue *q,
+		struct rte_mbuf **mb, uint32_t n, bool *failed)
+{
+	union emu_rx_desc *ring = q->ring, v;
+	struct emu_swd *sw = q->sw;
+	uint32_t tail = q->tail, mask = q->mask, i;
+	const struct emu_pool_map *pm = NULL;
+	uint64_t rearm = q->rearm;
+	bool stream = q->stream;
+	struct rte_mbuf *m;
+	rte_iova_t iova;
+
+	if (!stream && port->conf.dma != EMU_DMA_BYPASS) {
+		pm = emu_pool_get(port, q->mp);
+		if (unlikely(pm == NULL))
+			return 0;
+		if (pm->direct)
+			pm = NULL;  /* the EAL IOVA, as bypass */
+	}
+	v.read.buf_len = rte_cpu_to_le_16(q->buf_len);
+	v.read.rsvd[0] = 0;
+	v.read.rsvd[1] = 0;
+	v.read.rsvd[2] = 0;
+	for (i = 0; i < n; i++) {
+		m = mb[i];
+		if (stream) {
+			iova = rte_dmamap_map_single(port->dmamap_id,
+				RTE_PTR_ADD(m->buf_addr, RTE_PKTMBUF_HEADROOM),
+				q->buf_len, RTE_DMAMAP_FROM_DEVICE);
+			if (unlikely(iova == RTE_BAD_IOVA)) {
+				*failed = true;
+				break;
+			}
+			sw[tail & mask].iova = iova;
+			sw[tail & mask].len = q->buf_len;
+		} else if (pm == NULL) {
+			iova = m->buf_iova + RTE_PKTMBUF_HEADROOM;
+		} else if (likely(!RTE_MBUF_HAS_EXTBUF(m))) {
+			iova = pm->iova + ((uintptr_t)m->buf_addr +
+				RTE_PKTMBUF_HEADROOM - pm->va);
+		} else {
+			break;
+		}
+		*(uint64_t *)RTE_PTR_ADD(m, offsetof(struct rte_mbuf,
+			rearm_data)) = rearm;
+		sw[tail & mask].mbuf = m;
+		sw[tail & mask].unmap = stream;
+		v.read.addr = rte_cpu_to_le_64(iova);
+		ring[tail & mask] = v;
+		tail++;
+	}
+	q->tail = tail;
+	return i;
+}
+
+/*
  * Make mbufs fresh from the pool ready for the device. A pool holds mbufs
  * with one reference, one segment and no next (rte_pktmbuf_prefree_seg()
  * guarantees it), so only the first cache line is written here; the
@@ -434,6 +517,7 @@ emu_rx_refill(struct emu_port *port, struct emu_queue *q)
 {
 	struct rte_mbuf *mb[EMU_RX_BULK];
 	uint32_t room, n, i;
+	bool failed;
 
 	room = q->clean + q->nb_desc - q->tail;
 	while (room > 0) {
@@ -442,8 +526,10 @@ emu_rx_refill(struct emu_port *port, struct emu_queue *q)
 			q->st.nombuf += n;
 			break;
 		}
-		emu_rx_rearm(q, mb, n);
-		for (i = 0; i < n; i++)
+		failed = false;
+		i = q->plain ? emu_rx_post_plain(port, q, mb, n, &failed) : 0;
+		emu_rx_rearm(q, mb + i, n - i);
+		for (; i < n && !failed; i++)
 			if (unlikely(!emu_rx_post(port, q, mb[i])))
 				break;
 		if (unlikely(i < n)) {
@@ -511,6 +597,52 @@ emu_rx_packet(struct emu_port *port, struct emu_queue *q, uint32_t head)
 	return first;
 }
 
+/*
+ * Packets of one descriptor without error, up to head, on a plain queue:
+ * the mbuf is ready but for its length and flags (rearm set the rest).
+ * Stops at the first descriptor emu_rx_packet() must take.
+ */
+static uint16_t
+emu_rx_plain(struct emu_port *port, struct emu_queue *q,
+		struct rte_mbuf **pkts, uint16_t n, uint32_t head,
+		uint64_t *bytes)
+{
+	const union emu_rx_desc *ring = q->ring;
+	struct emu_swd *sw = q->sw;
+	uint32_t clean = q->clean, mask = q->mask, slot;
+	uint16_t nb = 0, len, flags;
+	uint64_t b = 0;
+	struct rte_mbuf *m;
+
+	for (; clean != head && nb < n; clean++) {
+		slot = clean & mask;
+		flags = rte_le_to_cpu_16(ring[slot].wb.flags);
+		if (unlikely((flags & (EMU_RXD_EOP | EMU_RXD_ERR)) !=
+				EMU_RXD_EOP))
+			break;
+		if (sw[slot].unmap) {
+			rte_dmamap_unmap_single(port->dmamap_id, sw[slot].iova,
+				sw[slot].len, RTE_DMAMAP_FROM_DEVICE);
+			sw[slot].unmap = false;
+		}
+		m = sw[slot].mbuf;
+		len = rte_le_to_cpu_16(ring[slot].wb.len);
+		m->data_len = len;
+		m->pkt_len = len;
+		m->packet_type = 0;
+		m->ol_flags = 0;
+		if (flags & EMU_RXD_RSS) {
+			m->hash.rss = rte_le_to_cpu_32(ring[slot].wb.rss_hash);
+			m->ol_flags = RTE_MBUF_F_RX_RSS_HASH;
+		}
+		pkts[nb++] = m;
+		b += len;
+	}
+	q->clean = clean;
+	*bytes += b;
+	return nb;
+}
+
 uint16_t
 emu_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -526,12 +658,17 @@ emu_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 	if (port->conf.wire == EMU_WIRE_PCAP || port->conf.wire == EMU_WIRE_IFACE)
 		emu_wire_poll(port);
 	head = __atomic_load_n(&q->status->head, __ATOMIC_ACQUIRE);
+	if (q->plain)
+		nb = emu_rx_plain(port, q, pkts, n, head, &bytes);
 	while (q->clean != head && nb < n) {
 		m = emu_rx_packet(port, q, head);
 		if (m == NULL)
 			continue;
 		bytes += m->pkt_len;
 		pkts[nb++] = m;
+		if (q->plain)
+			nb += emu_rx_plain(port, q, pkts + nb, n - nb, head,
+				&bytes);
 	}
 	if (q->clean + q->nb_desc - q->tail >= EMU_REFILL_THRESH)
 		emu_rx_refill(port, q);
@@ -575,25 +712,29 @@ static uint32_t
 emu_tx_clean(struct emu_port *port, struct emu_queue *q, uint32_t max)
 {
 	struct rte_mbuf *fb[EMU_FREE_BULK], *m;
-	uint32_t head, n, i;
+	uint32_t head, n, i, clean = q->clean, mask = q->mask;
+	struct emu_swd *s, *sw = q->sw;
+	struct rte_mempool *pool = NULL;
 	unsigned int nfb = 0;
-	struct emu_swd *s;
 
 	head = __atomic_load_n(&q->status->head, __ATOMIC_ACQUIRE);
 	n = RTE_MIN(head - q->clean, max);
 	for (i = 0; i < n; i++) {
-		s = &q->sw[(q->clean + i) & q->mask];
-		emu_buf_unmap(port, s, RTE_DMAMAP_TO_DEVICE);
+		s = &sw[(clean + i) & mask];
+		if (unlikely(s->unmap))
+			emu_buf_unmap(port, s, RTE_DMAMAP_TO_DEVICE);
 		m = emu_tx_prefree(s);
 		s->mbuf = NULL;
 		if (m == NULL)
 			continue;
-		if (nfb == EMU_FREE_BULK || (nfb > 0 && m->pool != fb[0]->pool))
+		if (unlikely(m->pool != pool || nfb == EMU_FREE_BULK)) {
 			emu_free_flush(fb, &nfb);
+			pool = m->pool;
+		}
 		fb[nfb++] = m;
 	}
 	emu_free_flush(fb, &nfb);
-	q->clean += n;
+	q->clean = clean + n;
 	return n;
 }
 
@@ -659,6 +800,73 @@ emu_tx_post(struct emu_port *port, struct emu_queue *q, struct rte_mbuf *pkt)
 	return true;
 }
 
+/*
+ * Post packets of one segment on a plain queue, up to room descriptors;
+ * returns how many were posted. It stops at the first packet the generic
+ * path must take (several segments, an odd length, a buffer in no pool).
+ */
+static uint16_t
+emu_tx_post_plain(struct emu_port *port, struct emu_queue *q,
+		struct rte_mbuf **pkts, uint16_t n, uint32_t room, uint64_t *bytes,
+		bool *failed)
+{
+	struct emu_tx_desc *ring = q->ring, v;
+	struct emu_swd *sw = q->sw;
+	uint32_t tail = q->tail, mask = q->mask, slot;
+	const struct rte_mempool *mp, *last_mp = NULL;
+	const struct emu_pool_map *pm = NULL;
+	bool bypass = port->conf.dma == EMU_DMA_BYPASS, stream = q->stream;
+	struct rte_mbuf *m;
+	rte_iova_t iova;
+	uint64_t b = 0;
+	uint16_t i, len;
+
+	n = RTE_MIN((uint32_t)n, room);
+	v.flags = rte_cpu_to_le_16(EMU_TXD_EOP);
+	v.rsvd = 0;
+	for (i = 0; i < n; i++) {
+		m = pkts[i];
+		len = m->data_len;
+		if (unlikely(m->nb_segs != 1 || len == 0 || m->pkt_len != len ||
+				len > EMU_MAX_FRAME))
+			break;
+		iova = rte_mbuf_data_iova(m);
+		if (stream) {
+			iova = rte_dmamap_map_single(port->dmamap_id,
+				rte_pktmbuf_mtod(m, void *), len,
+				RTE_DMAMAP_TO_DEVICE);
+			if (unlikely(iova == RTE_BAD_IOVA)) {
+				*failed = true;
+				break;
+			}
+			sw[tail & mask].iova = iova;
+			sw[tail & mask].len = len;
+		} else if (!bypass) {
+			mp = emu_buf_pool(m);
+			if (mp != last_mp) {
+				pm = mp == NULL ? NULL : emu_pool_get(port, mp);
+				last_mp = mp;
+			}
+			if (unlikely(pm == NULL))
+				break;
+			if (!pm->direct)
+				iova = pm->iova + (rte_pktmbuf_mtod(m, uintptr_t) -
+					pm->va);
+		}
+		slot = tail++ & mask;
+		sw[slot].mbuf = m;
+		sw[slot].unmap = stream;
+		sw[slot].single = true;
+		v.addr = rte_cpu_to_le_64(iova);
+		v.len = rte_cpu_to_le_16(len);
+		ring[slot] = v;
+		b += len;
+	}
+	q->tail = tail;
+	*bytes += b;
+	return i;
+}
+
 /* Whether the driver can send a packet at all. */
 static inline bool
 emu_tx_valid(const struct rte_mbuf *m)
@@ -673,7 +881,8 @@ emu_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n)
 	struct emu_queue *q = txq;
 	struct emu_port *port = q->port;
 	uint64_t bytes = 0;
-	uint16_t i;
+	uint16_t i, k, sent = 0;
+	bool failed = false;
 	uint32_t room;
 	struct rte_mbuf *m;
 
@@ -683,7 +892,23 @@ emu_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n)
 	if (room < (uint32_t)EMU_FREE_THRESH + n)
 		room += emu_tx_clean(port, q, UINT32_MAX);
 	for (i = 0; i < n; i++) {
+		if (q->plain) {
+			failed = false;
+			k = emu_tx_post_plain(port, q, pkts + i, n - i, room,
+				&bytes, &failed);
+			i += k;
+			room -= k;
+			sent += k;
+			if (i == n)
+				break;
+		}
 		m = pkts[i];
+		if (unlikely(failed)) {
+			q->st.map_errors++;
+			q->st.errors++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
 		if (unlikely(!emu_tx_valid(m))) {
 			q->st.errors++;
 			rte_pktmbuf_free(m);
@@ -699,8 +924,9 @@ emu_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n)
 		}
 		room -= m->nb_segs;
 		bytes += m->pkt_len;
-		q->st.packets++;
+		sent++;
 	}
+	q->st.packets += sent;
 	q->st.bytes += bytes;
 	emu_doorbell(q);
 	emu_model_tx(port, q);
@@ -724,6 +950,18 @@ emu_queue_reset(struct emu_queue *q)
 	memset(q->ring, 0, q->ring_size);
 }
 
+/* Which fast paths the queue's buffers allow (see struct emu_queue). */
+static void
+emu_queue_paths(const struct emu_port *port, struct emu_queue *q)
+{
+	bool premap = port->conf.dma == EMU_DMA_PREMAP;
+
+	q->stream = port->conf.dma == EMU_DMA_STREAM ||
+		(premap && port->premap_per_buffer);
+	q->plain = q->stream || port->conf.dma == EMU_DMA_BYPASS ||
+		(premap && port->coherent);
+}
+
 int
 emu_queue_start(struct emu_queue *q)
 {
@@ -732,6 +970,7 @@ emu_queue_start(struct emu_queue *q)
 	if (q->started)
 		return 0;
 	emu_queue_reset(q);
+	emu_queue_paths(port, q);
 	if (q->is_rx && emu_rx_refill(port, q) != 0) {
 		EMU_LOG(ERR, "%s: RX queue %u: could post only %u of %u buffers (mempool %s exhausted or buffers not mappable)",
 			port->name, q->qid, q->tail, q->nb_desc, q->mp->name);
@@ -743,6 +982,7 @@ emu_queue_start(struct emu_queue *q)
 	emu_model_queue_enable(q, true);
 	return 0;
 }
+
 
 void
 emu_queue_stop(struct emu_queue *q)
