@@ -132,6 +132,42 @@ emu_host_of(const struct rte_dmamap_xlate *t, rte_iova_t key)
 }
 
 /*
+ * The 2 MiB leaf of the library's table a burst used last: the buffers of
+ * a burst mostly share a few hugepages, and a hit costs no table load.
+ */
+struct emu_leaf_cache {
+	rte_iova_t page;      /* IOVA >> 21 of the leaf; UINT64_MAX: none */
+	uint64_t base;        /* its host address */
+};
+
+#define EMU_LEAF_SHIFT RTE_DMAMAP_XLATE_L2_SHIFT
+#define EMU_LEAF_MASK ((UINT64_C(1) << EMU_LEAF_SHIFT) - 1)
+
+/* Host address of iova through a 2 MiB leaf, remembered in c; 0 when the
+ * table has no 2 MiB leaf there (a hole, or 4 KiB pieces).
+ */
+static __rte_always_inline uint64_t
+emu_leaf_host(const struct rte_dmamap_xlate *t, struct emu_leaf_cache *c,
+		rte_iova_t iova)
+{
+	const uint64_t *l2;
+	uint64_t e;
+
+	if (likely((iova >> EMU_LEAF_SHIFT) == c->page))
+		return c->base + (iova & EMU_LEAF_MASK);
+	l2 = t->l1[iova >> RTE_DMAMAP_XLATE_L1_SHIFT];
+	if (unlikely(l2 == NULL))
+		return 0;
+	e = l2[(iova >> EMU_LEAF_SHIFT) & (RTE_DMAMAP_XLATE_ENTRIES - 1)];
+	if (unlikely(!(e & RTE_DMAMAP_XLATE_LEAF) ||
+			(e & ~RTE_DMAMAP_XLATE_FLAGS) == 0))
+		return 0;
+	c->page = iova >> EMU_LEAF_SHIFT;
+	c->base = e & ~RTE_DMAMAP_XLATE_FLAGS;
+	return c->base + (iova & EMU_LEAF_MASK);
+}
+
+/*
  * The common direct access, inline: [iova, iova + len) at or below limit
  * (emu_direct_last()) and one known host range. NULL when the full
  * resolution must decide (fault, hole, discontiguous memory, len 0);
@@ -139,7 +175,7 @@ emu_host_of(const struct rte_dmamap_xlate *t, rte_iova_t key)
  */
 static __rte_always_inline uint8_t *
 emu_direct_fast(const struct rte_dmamap_xlate *t, rte_iova_t limit,
-		rte_iova_t iova, size_t len)
+		struct emu_leaf_cache *c, rte_iova_t iova, size_t len)
 {
 	rte_iova_t last = iova + len - 1;
 	uint64_t va;
@@ -147,6 +183,10 @@ emu_direct_fast(const struct rte_dmamap_xlate *t, rte_iova_t limit,
 	/* len 0 and wrapping ranges end below their start. */
 	if (unlikely(last < iova || last > limit || limit == 0))
 		return NULL;
+	/* Hugepage memory: a range in one 2 MiB leaf is contiguous. */
+	va = emu_leaf_host(t, c, iova);
+	if (likely(va != 0 && ((iova ^ last) >> EMU_LEAF_SHIFT) == 0))
+		return (uint8_t *)(uintptr_t)va;
 	va = emu_host_of(t, iova);
 	if (unlikely(va == RTE_BAD_IOVA || va == 0))
 		return NULL;
@@ -344,6 +384,7 @@ static int
 emu_dma(struct rte_emu_device *dev, rte_iova_t iova, uint8_t *buf, size_t len,
 		uint32_t access)
 {
+	struct emu_leaf_cache cache = { .page = UINT64_MAX };
 	struct emu_chunk stack[EMU_CHUNKS_STACK];
 	struct emu_access a;
 	uint8_t *host;
@@ -356,7 +397,7 @@ emu_dma(struct rte_emu_device *dev, rte_iova_t iova, uint8_t *buf, size_t len,
 		return ret;
 	if (a.dev->hw.coherent) {
 		host = emu_direct_fast(rte_dmamap_xlate_iova,
-			emu_direct_last(&a.dev->hw), iova, len);
+			emu_direct_last(&a.dev->hw), &cache, iova, len);
 		if (likely(host != NULL)) {
 			if (access & RTE_EMU_DMA_WRITE)
 				memcpy(host, buf, len);
@@ -504,12 +545,14 @@ void *
 rte_emu_dma_translate(struct rte_emu_device *dev, rte_iova_t iova, size_t len,
 		uint32_t access)
 {
+	struct emu_leaf_cache cache = { .page = UINT64_MAX };
 	struct emu_iommu *mmu;
 	struct emu_device *edev;
 	uint8_t *host = NULL;
 	int ret;
 
-	if (dev == NULL || !emu_access_valid(access)) {
+	if (dev == NULL || !emu_access_valid(access) || len == 0 ||
+			iova + len - 1 < iova) {
 		rte_errno = EINVAL;
 		return NULL;
 	}
@@ -519,7 +562,7 @@ rte_emu_dma_translate(struct rte_emu_device *dev, rte_iova_t iova, size_t len,
 		return NULL;
 	}
 	host = emu_direct_fast(rte_dmamap_xlate_iova,
-		emu_direct_last(&edev->hw), iova, len);
+		emu_direct_last(&edev->hw), &cache, iova, len);
 	if (likely(host != NULL))
 		return host;
 	mmu = edev->hw.iommu;
@@ -569,6 +612,7 @@ rte_emu_dma_translate_bulk(struct rte_emu_device *dev, const rte_iova_t *iova,
 		const uint32_t *len, unsigned int n, uint32_t access,
 		void **host, int *err)
 {
+	struct emu_leaf_cache cache = { .page = UINT64_MAX };
 	const struct rte_dmamap_xlate *t;
 	struct emu_device *edev;
 	unsigned int i, ok = 0;
@@ -588,7 +632,7 @@ rte_emu_dma_translate_bulk(struct rte_emu_device *dev, const rte_iova_t *iova,
 			true);
 	t = rte_dmamap_xlate_iova;
 	for (i = 0; i < n; i++) {
-		h = emu_direct_fast(t, limit, iova[i], len[i]);
+		h = emu_direct_fast(t, limit, &cache, iova[i], len[i]);
 		host[i] = h;
 		ok += h != NULL;
 	}

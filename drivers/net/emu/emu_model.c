@@ -6,12 +6,20 @@
  * The NIC's device model. Everything the device reads or writes in host
  * memory goes through the bus's DMA engine of its own emu device: TX
  * descriptors and packet data are read, RX data, descriptor write-backs and
- * status blocks written. A coherent device reaches packet data through
- * rte_emu_dma_translate(), which checks the access against the mask and
- * the IOMMU exactly as a read or write would, and copies once from the
- * sender's buffer to the receiver's; a non-coherent device has to see
- * memory as its syncs left it, so it copies through rte_emu_dma_read() and
- * rte_emu_dma_write().
+ * status blocks written. A coherent device reaches memory through
+ * translations, which check each access against the mask and the IOMMU
+ * exactly as a read or write would: the descriptors of a batch in place
+ * (one translation of the ring region), the packet buffers of a batch
+ * with one rte_emu_dma_translate_bulk() (one hold of the IOMMU lock), and
+ * it copies each packet once, from the sender's buffer to the receiver's.
+ * A non-coherent device has to see memory as its syncs left it, so it
+ * copies through rte_emu_dma_read() and rte_emu_dma_write().
+ *
+ * The common case has fast paths: TX batches whose descriptors are each a
+ * whole packet, and RX of packets of one fragment that fit one buffer.
+ * Anything else (chains, scatter, faults, a ring that is not one host
+ * range) takes the general paths, which behave the same, byte for byte
+ * and fault for fault.
  *
  * A DMA the platform refuses (an IOMMU fault) costs the packet, never the
  * host: it is counted, the bus logs the fault, and an RX descriptor whose

@@ -28,6 +28,18 @@
 #define EMU_RX_BULK 64   /* mbufs allocated per refill step */
 #define EMU_FREE_BULK 64 /* mbufs returned per mempool call */
 
+/*
+ * Store a 16-byte descriptor given as its two little-endian words (the
+ * fields of the low word in the low bits), in two stores.
+ */
+static __rte_always_inline void
+emu_desc_store(void *d, uint64_t lo, uint64_t hi)
+{
+	uint64_t w[2] = { rte_cpu_to_le_64(lo), rte_cpu_to_le_64(hi) };
+
+	memcpy(d, w, sizeof(w));
+}
+
 static inline size_t
 emu_ring_bytes(uint32_t nb_desc)
 {
@@ -192,27 +204,6 @@ emu_buf_iova(struct emu_port *port, const struct rte_mbuf *m, void *va,
 	}
 	*unmap = true;
 	return rte_dmamap_map_single(port->dmamap_id, va, len, dir);
-}
-
-/* Device address of the data at va of mbuf m on a plain queue (no map,
- * no sync): the EAL IOVA or, premapped, the offset in its pool's mapping.
- */
-static __rte_always_inline rte_iova_t
-emu_plain_iova(struct emu_port *port, const struct rte_mbuf *m, void *va,
-		rte_iova_t eal_iova)
-{
-	const struct rte_mempool *mp;
-	const struct emu_pool_map *pm;
-
-	if (port->conf.dma == EMU_DMA_BYPASS)
-		return eal_iova;
-	mp = emu_buf_pool(m);
-	if (unlikely(mp == NULL))
-		return RTE_BAD_IOVA;  /* not in a pool: the generic path maps it */
-	pm = emu_pool_get(port, mp);
-	if (unlikely(pm == NULL))
-		return RTE_BAD_IOVA;
-	return pm->direct ? eal_iova : pm->iova + ((uintptr_t)va - pm->va);
 }
 
 /* A premapped buffer on a non-coherent device changes owner by sync. */
@@ -434,22 +425,49 @@ emu_rx_post(struct emu_port *port, struct emu_queue *q, struct rte_mbuf *m)
 }
 
 /*
+ * Device address of a fresh mbuf's buffer on a plain queue: the EAL IOVA
+ * (pm NULL), its offset in the pool's mapping, or mapped now (stream).
+ * RTE_BAD_IOVA when the generic post must take it; *failed when a map
+ * failed.
+ */
+static __rte_always_inline rte_iova_t
+emu_rx_plain_iova(int16_t dmamap_id, bool stream, uint16_t buf_len,
+		const struct emu_pool_map *pm, struct rte_mbuf *m, bool *failed)
+{
+	rte_iova_t iova;
+
+	if (stream) {
+		iova = rte_dmamap_map_single(dmamap_id,
+			RTE_PTR_ADD(m->buf_addr, RTE_PKTMBUF_HEADROOM),
+			buf_len, RTE_DMAMAP_FROM_DEVICE);
+		*failed = iova == RTE_BAD_IOVA;
+		return iova;
+	}
+	if (pm == NULL)
+		return m->buf_iova + RTE_PKTMBUF_HEADROOM;
+	/* An external buffer is in no pool: the generic post maps it. */
+	if (unlikely(RTE_MBUF_HAS_EXTBUF(m)))
+		return RTE_BAD_IOVA;
+	return pm->iova + ((uintptr_t)m->buf_addr + RTE_PKTMBUF_HEADROOM -
+		pm->va);
+}
+
+/*
  * Rearm and post fresh mbufs of a plain queue's pool at the tail; returns
- * how many were posted. It stops at a buffer outside the pool's memory
- * (an external buffer), which the generic post maps, and, with *failed,
- * at a buffer that could not be mapped.
+ * how many were posted. It stops at a buffer the generic post must take
+ * and, with *failed, at one that could not be mapped.
  */
 static uint32_t
 emu_rx_post_plain(struct emu_port *port, struct emu_queue *q,
 		struct rte_mbuf **mb, uint32_t n, bool *failed)
 {
-	union emu_rx_desc *ring = q->ring, v;
-	struct emu_swd *sw = q->sw;
+	union emu_rx_desc *ring = q->ring;
+	struct emu_swd *s, *sw = q->sw;
 	uint32_t tail = q->tail, mask = q->mask, i;
 	const struct emu_pool_map *pm = NULL;
-	uint64_t rearm = q->rearm;
-	bool stream = q->stream;
-	struct rte_mbuf *m;
+	const uint64_t rearm = q->rearm;
+	const uint16_t buf_len = q->buf_len;
+	const bool stream = q->stream;
 	rte_iova_t iova;
 
 	if (!stream && port->conf.dma != EMU_DMA_BYPASS) {
@@ -459,37 +477,20 @@ emu_rx_post_plain(struct emu_port *port, struct emu_queue *q,
 		if (pm->direct)
 			pm = NULL;  /* the EAL IOVA, as bypass */
 	}
-	v.read.buf_len = rte_cpu_to_le_16(q->buf_len);
-	v.read.rsvd[0] = 0;
-	v.read.rsvd[1] = 0;
-	v.read.rsvd[2] = 0;
 	for (i = 0; i < n; i++) {
-		m = mb[i];
-		if (stream) {
-			iova = rte_dmamap_map_single(port->dmamap_id,
-				RTE_PTR_ADD(m->buf_addr, RTE_PKTMBUF_HEADROOM),
-				q->buf_len, RTE_DMAMAP_FROM_DEVICE);
-			if (unlikely(iova == RTE_BAD_IOVA)) {
-				*failed = true;
-				break;
-			}
-			sw[tail & mask].iova = iova;
-			sw[tail & mask].len = q->buf_len;
-		} else if (pm == NULL) {
-			iova = m->buf_iova + RTE_PKTMBUF_HEADROOM;
-		} else if (likely(!RTE_MBUF_HAS_EXTBUF(m))) {
-			iova = pm->iova + ((uintptr_t)m->buf_addr +
-				RTE_PKTMBUF_HEADROOM - pm->va);
-		} else {
+		iova = emu_rx_plain_iova(port->dmamap_id, stream, buf_len, pm,
+			mb[i], failed);
+		if (unlikely(iova == RTE_BAD_IOVA))
 			break;
-		}
-		*(uint64_t *)RTE_PTR_ADD(m, offsetof(struct rte_mbuf,
+		*(uint64_t *)RTE_PTR_ADD(mb[i], offsetof(struct rte_mbuf,
 			rearm_data)) = rearm;
-		sw[tail & mask].mbuf = m;
-		sw[tail & mask].unmap = stream;
-		v.read.addr = rte_cpu_to_le_64(iova);
-		ring[tail & mask] = v;
-		tail++;
+		s = &sw[tail & mask];
+		s->mbuf = mb[i];
+		s->iova = iova;
+		s->len = buf_len;
+		s->unmap = stream;
+		/* read.addr; read.buf_len and the reserved words */
+		emu_desc_store(&ring[tail++ & mask], iova, buf_len);
 	}
 	q->tail = tail;
 	return i;
@@ -800,66 +801,88 @@ emu_tx_post(struct emu_port *port, struct emu_queue *q, struct rte_mbuf *pkt)
 	return true;
 }
 
+/* The pool mapping a TX burst used last (premap). */
+struct emu_pool_hint {
+	const struct rte_mempool *mp;
+	const struct emu_pool_map *pm;
+};
+
+/*
+ * Device address of the data of a one-segment mbuf on a plain queue: the
+ * EAL IOVA, its offset in its pool's mapping, or mapped now (stream).
+ * RTE_BAD_IOVA when the generic post must take it; *failed when a map
+ * failed.
+ */
+static __rte_always_inline rte_iova_t
+emu_tx_plain_iova(struct emu_port *port, enum emu_dma_mode mode,
+		struct rte_mbuf *m, uint16_t len, struct emu_pool_hint *h,
+		bool *failed)
+{
+	const struct rte_mempool *mp;
+	rte_iova_t iova;
+
+	if (mode == EMU_DMA_STREAM) {
+		iova = rte_dmamap_map_single(port->dmamap_id,
+			rte_pktmbuf_mtod(m, void *), len, RTE_DMAMAP_TO_DEVICE);
+		*failed = iova == RTE_BAD_IOVA;
+		return iova;
+	}
+	if (mode == EMU_DMA_BYPASS)
+		return rte_mbuf_data_iova(m);
+	mp = emu_buf_pool(m);
+	if (mp != h->mp) {
+		h->pm = mp == NULL ? NULL : emu_pool_get(port, mp);
+		h->mp = mp;
+	}
+	if (unlikely(h->pm == NULL))
+		return RTE_BAD_IOVA;  /* no pool, or not mappable: generic */
+	return h->pm->direct ? rte_mbuf_data_iova(m) :
+		h->pm->iova + (rte_pktmbuf_mtod(m, uintptr_t) - h->pm->va);
+}
+
 /*
  * Post packets of one segment on a plain queue, up to room descriptors;
  * returns how many were posted. It stops at the first packet the generic
- * path must take (several segments, an odd length, a buffer in no pool).
+ * path must take (several segments, an odd length, a buffer in no pool)
+ * and, with *failed, at one that could not be mapped.
  */
 static uint16_t
 emu_tx_post_plain(struct emu_port *port, struct emu_queue *q,
 		struct rte_mbuf **pkts, uint16_t n, uint32_t room, uint64_t *bytes,
 		bool *failed)
 {
-	struct emu_tx_desc *ring = q->ring, v;
-	struct emu_swd *sw = q->sw;
-	uint32_t tail = q->tail, mask = q->mask, slot;
-	const struct rte_mempool *mp, *last_mp = NULL;
-	const struct emu_pool_map *pm = NULL;
-	bool bypass = port->conf.dma == EMU_DMA_BYPASS, stream = q->stream;
+	struct emu_tx_desc *ring = q->ring;
+	struct emu_swd *s, *sw = q->sw;
+	uint32_t tail = q->tail, mask = q->mask;
+	struct emu_pool_hint hint = { NULL, NULL };
+	/* Buffers mapped one by one are mapped as stream mode maps them. */
+	const enum emu_dma_mode mode = q->stream ? EMU_DMA_STREAM :
+		port->conf.dma;
 	struct rte_mbuf *m;
 	rte_iova_t iova;
 	uint64_t b = 0;
 	uint16_t i, len;
 
 	n = RTE_MIN((uint32_t)n, room);
-	v.flags = rte_cpu_to_le_16(EMU_TXD_EOP);
-	v.rsvd = 0;
 	for (i = 0; i < n; i++) {
 		m = pkts[i];
 		len = m->data_len;
-		if (unlikely(m->nb_segs != 1 || len == 0 || m->pkt_len != len ||
-				len > EMU_MAX_FRAME))
+		/* One segment of 1..EMU_MAX_FRAME bytes, the whole packet. */
+		if (unlikely(m->nb_segs != 1 || m->pkt_len != len ||
+				(uint16_t)(len - 1) >= EMU_MAX_FRAME))
 			break;
-		iova = rte_mbuf_data_iova(m);
-		if (stream) {
-			iova = rte_dmamap_map_single(port->dmamap_id,
-				rte_pktmbuf_mtod(m, void *), len,
-				RTE_DMAMAP_TO_DEVICE);
-			if (unlikely(iova == RTE_BAD_IOVA)) {
-				*failed = true;
-				break;
-			}
-			sw[tail & mask].iova = iova;
-			sw[tail & mask].len = len;
-		} else if (!bypass) {
-			mp = emu_buf_pool(m);
-			if (mp != last_mp) {
-				pm = mp == NULL ? NULL : emu_pool_get(port, mp);
-				last_mp = mp;
-			}
-			if (unlikely(pm == NULL))
-				break;
-			if (!pm->direct)
-				iova = pm->iova + (rte_pktmbuf_mtod(m, uintptr_t) -
-					pm->va);
-		}
-		slot = tail++ & mask;
-		sw[slot].mbuf = m;
-		sw[slot].unmap = stream;
-		sw[slot].single = true;
-		v.addr = rte_cpu_to_le_64(iova);
-		v.len = rte_cpu_to_le_16(len);
-		ring[slot] = v;
+		iova = emu_tx_plain_iova(port, mode, m, len, &hint, failed);
+		if (unlikely(iova == RTE_BAD_IOVA))
+			break;
+		s = &sw[tail & mask];
+		s->mbuf = m;
+		s->iova = iova;
+		s->len = len;
+		s->unmap = mode == EMU_DMA_STREAM;
+		s->single = true;
+		/* addr; len, flags and the reserved word */
+		emu_desc_store(&ring[tail++ & mask], iova,
+			len | (uint64_t)EMU_TXD_EOP << 16);
 		b += len;
 	}
 	q->tail = tail;
