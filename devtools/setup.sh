@@ -129,6 +129,24 @@ reserve_hugepages() {
 		say "hugepages: mounted hugetlbfs on /dev/hugepages"
 	fi
 	[ "$have" -gt 0 ] || die "hugepages: none could be reserved"
+	release_stale_hugepage_files
+}
+
+# Hugepage files left by processes that died hold their pages. DPDK (and
+# this library) keep a lock on every file in use: a file nobody locks is
+# stale.
+release_stale_hugepage_files() {
+	local mnt f n=0
+	for mnt in $(awk '$3 == "hugetlbfs" {print $2}' /proc/mounts); do
+		for f in "$mnt"/*; do
+			[ -f "$f" ] || continue
+			if flock -n -x "$f" true 2>/dev/null; then
+				rm -f "$f" && n=$((n + 1))
+			fi
+		done
+	done
+	[ "$n" -eq 0 ] || say "hugepages: removed $n stale hugepage files"
+	say "hugepages: $(awk '/HugePages_Free/ {print $2}' /proc/meminfo) free"
 }
 
 install_packages
