@@ -116,8 +116,9 @@ dmamap_memory_known(const void *va, size_t len)
 static bool
 dmamap_direct_capable(const struct dmamap_dev *dev, rte_iova_t iova, size_t len)
 {
-	return iova != RTE_BAD_IOVA && iova + len - 1 >= iova &&
-		iova + len - 1 <= dev->direct_limit;
+	/* A direct limit of 0 means no direct window, not IOVA 0. */
+	return dev->direct_limit != 0 && iova != RTE_BAD_IOVA &&
+		iova + len - 1 >= iova && iova + len - 1 <= dev->direct_limit;
 }
 
 /*

@@ -247,8 +247,9 @@ struct emu_port {
 	uint32_t max_frame;      /* device drops longer frames */
 	bool promisc;
 	bool allmulti;
-	uint8_t rss_key[EMU_RSS_KEY_LEN];
-	uint8_t rss_key_be[EMU_RSS_KEY_LEN]; /* for rte_softrss_be() */
+	/* Read as 32-bit words by rte_convert_rss_key(). */
+	uint8_t rss_key[EMU_RSS_KEY_LEN] __rte_aligned(4);
+	uint8_t rss_key_be[EMU_RSS_KEY_LEN] __rte_aligned(4); /* for rte_softrss_be() */
 	uint16_t reta[EMU_RETA_SIZE];
 	uint64_t rss_hf;
 	bool rss_on;             /* hash (multi-queue RSS or hash offload) */
