@@ -464,16 +464,19 @@ emu_translate_one(struct emu_device *edev, rte_iova_t iova, size_t len,
 	return ret;
 }
 
-/* emu_target_host() for a range in one page of hugepage memory, inline. */
+/* emu_target_host() for a range in one 2 MiB leaf of hugepage memory,
+ * inline, through the leaf cache c.
+ */
 static __rte_always_inline uint8_t *
-emu_target_fast(rte_iova_t target, size_t len, size_t *contig)
+emu_target_fast(struct emu_leaf_cache *c, rte_iova_t target, size_t len,
+		size_t *contig)
 {
 	uint64_t va;
 
 	if (likely(!(target >> RTE_DMAMAP_XLATE_KEY_BITS) &&
-			((target ^ (target + len - 1)) >> EMU_PAGE_SHIFT) == 0)) {
-		va = emu_host_of(rte_dmamap_xlate_iova, target);
-		if (likely(va != RTE_BAD_IOVA && va != 0)) {
+			((target ^ (target + len - 1)) >> EMU_LEAF_SHIFT) == 0)) {
+		va = emu_leaf_host(rte_dmamap_xlate_iova, c, target);
+		if (likely(va != 0)) {
 			*contig = len;
 			return (uint8_t *)(uintptr_t)va;
 		}
@@ -488,8 +491,8 @@ emu_target_fast(rte_iova_t target, size_t len, size_t *contig)
  * general bookkeeping. -E2BIG when the range is not one host range.
  */
 static __rte_always_inline int
-emu_translate_iommu(struct emu_device *edev, rte_iova_t iova, size_t len,
-		uint32_t access, uint8_t **host)
+emu_translate_iommu(struct emu_device *edev, struct emu_leaf_cache *c,
+		rte_iova_t iova, size_t len, uint32_t access, uint8_t **host)
 {
 	struct emu_iommu *mmu = edev->hw.iommu;
 	rte_iova_t cur = iova;
@@ -504,7 +507,7 @@ emu_translate_iommu(struct emu_device *edev, rte_iova_t iova, size_t len,
 			return -EFAULT;
 		}
 		n = RTE_MIN(left, x.avail);
-		h = emu_target_fast(x.target, n, &contig);
+		h = emu_target_fast(c, x.target, n, &contig);
 		if (h == NULL) {
 			emu_fault_record(edev->hw.shared, iova, len, access, cur,
 				RTE_BUS_EMU_FAULT_NO_MEMORY);
@@ -523,15 +526,15 @@ emu_translate_iommu(struct emu_device *edev, rte_iova_t iova, size_t len,
 
 /* One range the inline direct path could not give (IOMMU lock held). */
 static inline int
-emu_translate_slow(struct emu_device *edev, rte_iova_t iova, size_t len,
-		uint32_t access, uint8_t **host)
+emu_translate_slow(struct emu_device *edev, struct emu_leaf_cache *c,
+		rte_iova_t iova, size_t len, uint32_t access, uint8_t **host)
 {
 	const struct emu_dev_hw *hw = &edev->hw;
 	rte_iova_t last = iova + len - 1;
 
 	if (hw->iommu != NULL && len != 0 && last >= iova && last <= hw->mask &&
 			(hw->direct_limit == 0 || iova > hw->direct_limit))
-		return emu_translate_iommu(edev, iova, len, access, host);
+		return emu_translate_iommu(edev, c, iova, len, access, host);
 	return emu_translate_one(edev, iova, len, access, host);
 }
 
@@ -568,7 +571,7 @@ rte_emu_dma_translate(struct rte_emu_device *dev, rte_iova_t iova, size_t len,
 	mmu = edev->hw.iommu;
 	if (mmu != NULL)
 		emu_iommu_lock(mmu);
-	ret = emu_translate_slow(edev, iova, len, access, &host);
+	ret = emu_translate_slow(edev, &cache, iova, len, access, &host);
 	if (mmu != NULL)
 		emu_iommu_unlock(mmu);
 	if (ret < 0) {
@@ -586,6 +589,7 @@ emu_translate_rest(struct emu_device *edev, const rte_iova_t *iova,
 		const uint32_t *len, unsigned int n, uint32_t access,
 		void **host, int *err, bool all)
 {
+	struct emu_leaf_cache cache = { .page = UINT64_MAX };
 	struct emu_iommu *mmu = edev->hw.iommu;
 	unsigned int i, ok = 0;
 	uint8_t *h;
@@ -596,7 +600,8 @@ emu_translate_rest(struct emu_device *edev, const rte_iova_t *iova,
 	for (i = 0; i < n; i++) {
 		if (!all && host[i] != NULL)
 			continue;
-		ret = emu_translate_slow(edev, iova[i], len[i], access, &h);
+		ret = emu_translate_slow(edev, &cache, iova[i], len[i], access,
+			&h);
 		host[i] = ret == 0 ? h : NULL;
 		ok += ret == 0;
 		if (err != NULL)

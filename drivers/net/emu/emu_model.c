@@ -409,6 +409,22 @@ emu_rx_verdict(const struct emu_port *port, const struct emu_pkt *p)
 		EMU_RX_ACCEPT : EMU_RX_FILTERED;
 }
 
+/* Whether the filter and the size limit let a packet in; counted when not. */
+static __rte_always_inline bool
+emu_rx_accept(const struct emu_port *port, struct emu_queue *q,
+		const struct emu_pkt *p)
+{
+	enum emu_verdict v = emu_rx_verdict(port, p);
+
+	if (likely(v == EMU_RX_ACCEPT))
+		return true;
+	if (v == EMU_RX_OVERSIZE)
+		q->st.oversize++;
+	else
+		q->st.filtered++;
+	return false;
+}
+
 void
 emu_model_rss_setup(struct emu_port *port)
 {
@@ -509,16 +525,10 @@ emu_rxq_place(struct emu_port *port, struct rte_emu_device *edev,
 		bool hashed, union emu_rx_desc *d, uint32_t avail,
 		struct emu_rx_plan *plan)
 {
-	enum emu_verdict v = emu_rx_verdict(port, p);
 	uint32_t k;
 
-	if (unlikely(v != EMU_RX_ACCEPT)) {
-		if (v == EMU_RX_OVERSIZE)
-			q->st.oversize++;
-		else
-			q->st.filtered++;
+	if (unlikely(!emu_rx_accept(port, q, p)))
 		return 0;
-	}
 	k = emu_rx_descs_needed(d, avail, p->len);
 	if (k == 0 && avail >= EMU_RX_MAX_SEGS) {
 		q->st.oversize++;
@@ -626,9 +636,8 @@ emu_rxq_fast(struct emu_port *port, struct rte_emu_device *edev,
 	struct emu_rx_fast f;
 	union emu_rx_desc *ring;
 	const struct emu_pkt *p;
-	enum emu_verdict v;
-	uint32_t nf, k = 0;
-	uint16_t i0 = *i, rss_flag;
+	uint32_t nf, k = 0, len;
+	uint16_t j, rss_flag;
 
 	nf = RTE_MIN(RTE_MIN(posted - *head, (uint32_t)(set->n - *i)),
 		(uint32_t)EMU_FETCH);
@@ -637,24 +646,19 @@ emu_rxq_fast(struct emu_port *port, struct rte_emu_device *edev,
 	if (ring == NULL)
 		return rte_errno == EFAULT ? -EFAULT : 0;
 	f.rss = set->hash != NULL;
-	for (; k < nf && *i < set->n; (*i)++) {
-		p = set->pkts[*i];
-		v = emu_rx_verdict(port, p);
-		if (unlikely(v != EMU_RX_ACCEPT)) {
-			if (v == EMU_RX_OVERSIZE)
-				q->st.oversize++;
-			else
-				q->st.filtered++;
+	for (j = *i; k < nf && j < set->n; j++) {
+		p = set->pkts[j];
+		len = p->len;
+		if (unlikely(!emu_rx_accept(port, q, p)))
 			continue;
-		}
 		if (unlikely(p->nb_frags != 1 ||
-				p->len > rte_le_to_cpu_16(ring[k].read.buf_len)))
+				len > rte_le_to_cpu_16(ring[k].read.buf_len)))
 			break;
 		f.iova[k] = rte_le_to_cpu_64(ring[k].read.addr);
-		f.len[k] = p->len;
+		f.len[k] = len;
 		f.src[k] = p->frag[0].va;
 		if (f.rss) {
-			f.hash[k] = emu_rx_set_hash(set, *i, &rss_flag);
+			f.hash[k] = emu_rx_set_hash(set, j, &rss_flag);
 			f.flags[k] = EMU_RXD_EOP | rss_flag;
 		}
 		k++;
@@ -662,7 +666,9 @@ emu_rxq_fast(struct emu_port *port, struct rte_emu_device *edev,
 	if (k > 0)
 		emu_rx_fast_copy(edev, q, &f, ring, k);
 	*head += k;
-	return *i - i0;
+	j -= *i;
+	*i += j;
+	return j;
 }
 
 /* Deliver packets to one queue, under its device lock. */
