@@ -91,6 +91,12 @@ for dma in bypass premap stream; do
 -a emu:bench1,type=nic,peer=bench0,dma=$dma,$bus")
 	done
 done
+# testpmd's mbufs on the PA=VA heap (mempool driver dmamap_heap); EAL's own
+# memory above physical addresses, so the heap maps VA == PA == IOVA.
+configs+=("emu-bypass-identity|-d librte_net_emu.so --base-virtaddr=0x800000000 \
+--mbuf-pool-ops-name dmamap_heap \
+-a emu:bench0,type=nic,peer=bench1,dma=bypass,iommu=off \
+-a emu:bench1,type=nic,peer=bench0,dma=bypass,iommu=off")
 configs+=("memif|--vdev=net_memif0,role=server,socket=$sock \
 --vdev=net_memif1,role=client,socket=$sock")
 configs+=("ring|--vdev=net_ring0 --vdev=net_ring1")

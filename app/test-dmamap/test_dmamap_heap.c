@@ -27,16 +27,20 @@
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_pool_ops.h>
 #include <rte_memory.h>
 #include <rte_mempool.h>
 #include <rte_memzone.h>
+#include <rte_ring.h>
 
 #include "test.h"
+#include "test_backend.h"
 
 /* Library internals the tests look through. */
 int dmamap_heap_range(uintptr_t *va_start, uintptr_t *va_end, uint64_t *offset);
 void dmamap_heap_test_paths(const char *hugedir, const char *pagemap);
 void dmamap_heap_test_page_limit(unsigned int pages);
+int dmamap_heap_mirror_link(struct rte_dmamap_domain *dom);
 
 #define HEAP_NAME "dmamap_test_heap"
 #define HEAP_PGSZ (UINT64_C(2) << 20)
@@ -457,6 +461,35 @@ test_heap_bounce_pool(void)
 	return rte_dmamap_detach(id);
 }
 
+/*
+ * A short-mask device's coherent memory comes from EAL memory under its
+ * mask, else from the heap's low pages, before any page of its own.
+ */
+static int
+test_heap_coherent_short_mask(void)
+{
+	const struct rte_memseg_list *msl;
+	unsigned int bits;
+	rte_iova_t iova;
+	int16_t id;
+	void *va;
+
+	id = test_attach_short_mask("heap_coh", 256 << 10, &bits);
+	TEST_ASSERT(id >= 0, "attach: %d", id);
+	va = rte_dmamap_alloc_coherent(id, 64 << 10, &iova);
+	if (va == NULL) {
+		rte_dmamap_detach(id);
+		TEST_ASSERT(false, "coherent allocation: %s", rte_strerror(rte_errno));
+	}
+	msl = rte_mem_virt2memseg_list(va);
+	rte_dmamap_free_coherent(id, 64 << 10, va, iova);
+	rte_dmamap_detach(id);
+	TEST_ASSERT(iova + (64 << 10) - 1 < (UINT64_C(1) << bits), "under the mask");
+	TEST_ASSERT(msl != NULL && (!msl->external || msl->socket_id ==
+		hinfo.socket_id), "from EAL memory or the heap, not a file");
+	return TEST_SUCCESS;
+}
+
 static int
 test_heap_grow_shrink(void)
 {
@@ -684,6 +717,450 @@ test_heap_primary_secondary(void)
 }
 
 /*
+ * Domains mirroring EAL memory: the heap is linked into them at IOVA = its
+ * EAL IOVA (the VA in IOVA-VA mode), whatever came first.
+ */
+
+#define LINK_DOM "dmamap_heap_dom"
+#define LINK_APERTURE (UINT64_C(1) << 52)
+#define LINK_APERTURE_LAST (LINK_APERTURE + (UINT64_C(1) << 30) - 1)
+
+static struct rte_dmamap_domain *link_dom;
+
+static struct rte_dmamap_domain *
+link_domain_create(const char *name, rte_iova_t start, rte_iova_t last)
+{
+	struct rte_dmamap_domain *dom = test_backend_domain_create(name, start,
+		last, RTE_DMAMAP_FLUSH_STRICT, 0, 0);
+
+	if (dom != NULL && rte_dmamap_domain_mirror_eal(dom) < 0) {
+		rte_dmamap_domain_destroy(dom);
+		dom = NULL;
+	}
+	return dom;
+}
+
+static int
+link_dom_setup(void)
+{
+	link_dom = link_domain_create(LINK_DOM, LINK_APERTURE, LINK_APERTURE_LAST);
+	return link_dom == NULL ? TEST_FAILED : TEST_SUCCESS;
+}
+
+/* The domain first, then the heap. */
+static int
+link_setup(void)
+{
+	if (link_dom_setup() != TEST_SUCCESS)
+		return TEST_FAILED;
+	return heap_setup();
+}
+
+static void
+link_teardown(void)
+{
+	heap_teardown();
+	if (link_dom != NULL)
+		rte_dmamap_domain_destroy(link_dom);
+	link_dom = NULL;
+}
+
+static struct test_backend_stats
+link_stats(void)
+{
+	struct test_backend_stats st = { 0 };
+
+	test_backend_stats_get(link_dom, &st);
+	return st;
+}
+
+/* Whether [va, +len) of the heap is linked: both ends, read-write. */
+static bool
+link_has(const void *va, size_t len)
+{
+	rte_iova_t iova = heap_iova(&hinfo, va), target;
+	uint32_t prot;
+
+	if (test_backend_lookup(link_dom, iova, &target, &prot) < 0 ||
+			target != iova || prot != (RTE_DMAMAP_PROT_READ |
+			RTE_DMAMAP_PROT_WRITE))
+		return false;
+	iova += len - 1;
+	return rte_dmamap_domain_translate(link_dom, iova) == iova;
+}
+
+struct link_walk {
+	unsigned int pages;
+	unsigned int linked;
+};
+
+static int
+link_walk_page(const struct rte_memseg_list *msl, const struct rte_memseg *ms,
+		void *arg)
+{
+	struct link_walk *lw = arg;
+
+	if (msl->socket_id != hinfo.socket_id)
+		return 0;
+	lw->pages++;
+	lw->linked += link_has(ms->addr, ms->len);
+	return 0;
+}
+
+/* Every page of the heap, as EAL lists them, is linked. */
+static int
+check_all_linked(void)
+{
+	struct link_walk lw = { 0 };
+
+	rte_memseg_walk(link_walk_page, &lw);
+	TEST_ASSERT(lw.pages > 0, "the heap has pages");
+	TEST_ASSERT_EQUAL(lw.linked, lw.pages, "pages linked");
+	TEST_ASSERT_EQUAL(link_stats().refused, 0, "no map or unmap refused");
+	return TEST_SUCCESS;
+}
+
+/* A device behind the domain maps heap memory directly, at the address it
+ * has without the IOMMU, and the domain translates it.
+ */
+static int
+test_heap_link_device(void)
+{
+	struct rte_dmamap_conf conf = { .mask_bits = 64, .domain = link_dom,
+		.socket_id = SOCKET_ID_ANY };
+	int16_t id = rte_dmamap_attach(test_device("heap_link_dev"), &conf);
+	uint8_t *p = rte_malloc_socket(NULL, 8192, 4096, hinfo.socket_id);
+	rte_iova_t iova;
+
+	TEST_ASSERT(id >= 0 && p != NULL, "attach %d, malloc %p", id, p);
+	iova = rte_dmamap_map_single(id, p + 100, 4000, RTE_DMAMAP_FROM_DEVICE);
+	TEST_ASSERT_EQUAL(iova, heap_iova(&hinfo, p + 100), "the EAL IOVA");
+	if (!iova_is_pa())
+		TEST_ASSERT_EQUAL(iova, (uintptr_t)(p + 100), "IOVA == VA");
+	TEST_ASSERT_EQUAL(rte_dmamap_domain_translate(link_dom, iova), iova,
+		"the domain translates it to itself");
+	TEST_ASSERT_SUCCESS(rte_dmamap_unmap_single(id, iova, 4000,
+		RTE_DMAMAP_FROM_DEVICE), "unmap");
+	rte_free(p);
+	TEST_ASSERT_SUCCESS(rte_dmamap_detach(id), "detach");
+	return check_all_linked();
+}
+
+/* Growth links the new chunk; shrink unlinks it, exactly. */
+static int
+test_heap_link_grow_shrink(void)
+{
+	struct test_backend_stats st0 = link_stats(), st1;
+	uintptr_t va = grow_one_page();
+
+	TEST_ASSERT_NOT_EQUAL(va, 0, "grow by one page");
+	TEST_ASSERT(link_has((void *)va, HEAP_PGSZ), "grown page linked");
+	st1 = link_stats();
+	TEST_ASSERT_EQUAL(st1.maps - st0.maps, 1, "one map for the chunk");
+	if (check_all_linked() != TEST_SUCCESS)
+		return TEST_FAILED;
+	TEST_ASSERT_EQUAL(rte_dmamap_heap_shrink(HEAP_PGSZ), HEAP_PGSZ, "shrink");
+	TEST_ASSERT_EQUAL(rte_dmamap_domain_translate(link_dom,
+		heap_iova(&hinfo, (void *)va)), RTE_BAD_IOVA, "unlinked");
+	TEST_ASSERT_EQUAL(link_stats().unmaps - st1.unmaps, 1, "one unmap");
+	TEST_ASSERT_EQUAL(link_stats().stale, 0, "the unmap was flushed");
+	TEST_ASSERT_EQUAL(link_stats().refused, 0, "no unmap refused");
+	return check_all_linked();
+}
+
+/* Destroy unlinks everything; the domain keeps its mirror of EAL memory. */
+static int
+test_heap_link_destroy(void)
+{
+	uint64_t before = link_stats().ranges;
+	unsigned int chunks = 0;
+	struct chunk_walk cw = { .socket_id = hinfo.socket_id };
+
+	rte_memseg_list_walk(walk_chunks, &cw);
+	chunks = cw.n;
+	TEST_ASSERT(chunks > 0, "chunks");
+	TEST_ASSERT_SUCCESS(rte_dmamap_heap_destroy(), "destroy");
+	TEST_ASSERT_EQUAL(before - link_stats().ranges, chunks,
+		"one range per chunk unmapped");
+	TEST_ASSERT_EQUAL(rte_dmamap_domain_translate(link_dom,
+		heap_iova(&hinfo, (void *)hinfo.va_start)), RTE_BAD_IOVA,
+		"first page unlinked");
+	TEST_ASSERT_EQUAL(link_stats().refused, 0, "no unmap refused");
+	TEST_ASSERT_SUCCESS(rte_dmamap_heap_create(HEAP_NAME, HEAP_SIZE),
+		"create again for the teardown");
+	return rte_dmamap_heap_info_get(&hinfo);
+}
+
+/* The heap first, then the domain: linked when the domain mirrors, once. */
+static int
+test_heap_link_mirror_after(void)
+{
+	uint64_t maps;
+
+	TEST_ASSERT_SUCCESS(link_dom_setup(), "domain mirroring EAL memory");
+	/* What rte_dmamap_domain_mirror_eal() does once it mirrors. */
+	TEST_ASSERT_SUCCESS(dmamap_heap_mirror_link(link_dom), "link");
+	if (check_all_linked() != TEST_SUCCESS)
+		return TEST_FAILED;
+	maps = link_stats().maps;
+	TEST_ASSERT_SUCCESS(dmamap_heap_mirror_link(link_dom), "link again");
+	TEST_ASSERT_SUCCESS(rte_dmamap_heap_attach(), "relink in the primary");
+	TEST_ASSERT_EQUAL(link_stats().maps, maps, "nothing mapped twice");
+	TEST_ASSERT_EQUAL(dmamap_heap_mirror_link(NULL), -EINVAL, "NULL");
+	return check_all_linked();
+}
+
+/* The primary's attach links a domain that mirrors since the heap exists. */
+static int
+test_heap_link_relink(void)
+{
+	TEST_ASSERT_SUCCESS(link_dom_setup(), "domain mirroring EAL memory");
+	TEST_ASSERT_SUCCESS(rte_dmamap_heap_attach(), "relink in the primary");
+	return check_all_linked();
+}
+
+/* A domain gone before the heap: shrink and destroy touch it no more. */
+static int
+test_heap_link_domain_gone(void)
+{
+	TEST_ASSERT_NOT_EQUAL(grow_one_page(), 0, "grow by one page");
+	TEST_ASSERT_SUCCESS(rte_dmamap_domain_destroy(link_dom), "destroy domain");
+	link_dom = NULL;
+	TEST_ASSERT_EQUAL(rte_dmamap_heap_shrink(HEAP_PGSZ), HEAP_PGSZ, "shrink");
+	return TEST_SUCCESS;
+}
+
+/* A backend failure fails the growth; nothing of it stays, anywhere. */
+static int
+test_heap_link_map_fails(void)
+{
+	struct rte_dmamap_heap_info info;
+	struct test_backend_stats st0 = link_stats();
+
+	test_backend_fail(link_dom, TEST_BACKEND_MAP, 1);
+	TEST_ASSERT_EQUAL(rte_dmamap_heap_grow(HEAP_PGSZ), -EIO, "grow");
+	test_backend_fail(link_dom, TEST_BACKEND_MAP, 0);
+	TEST_ASSERT_SUCCESS(rte_dmamap_heap_info_get(&info), "info");
+	TEST_ASSERT_EQUAL(info.size, HEAP_SIZE, "size unchanged");
+	TEST_ASSERT_EQUAL(link_stats().ranges, st0.ranges, "nothing left mapped");
+	return check_all_pages(&info);
+}
+
+/*
+ * A domain whose aperture holds the heap's IOVA cannot take the link. In
+ * IOVA-VA offset mode every heap IOVA, grown pages' too, is PA + K: from
+ * K on (EAL memory lies below it). Elsewhere EAL memory is in the way.
+ */
+static int
+test_heap_link_in_aperture(void)
+{
+	rte_iova_t start = iova_is_pa() ? 0 : hinfo.offset;
+	rte_iova_t last = start + (UINT64_C(1) << 40) - 1;
+	uint64_t ranges;
+
+	link_dom = link_domain_create(LINK_DOM, start, last);
+	if (link_dom == NULL)
+		TEST_SKIP("EAL memory lies in the aperture (IOVA-PA or identity mode)");
+	ranges = link_stats().ranges;
+	TEST_ASSERT_EQUAL(rte_dmamap_heap_attach(), -EINVAL, "refused");
+	TEST_ASSERT_EQUAL(link_stats().ranges, ranges, "nothing mapped");
+	TEST_ASSERT_EQUAL(rte_dmamap_heap_grow(HEAP_PGSZ), -EINVAL, "grow");
+	return TEST_SUCCESS;
+}
+
+/*
+ * The "dmamap_heap" mempool ops driver.
+ */
+
+#define MP_OBJS 1000
+#define MP_CACHE 32
+
+static struct rte_mempool *
+heap_mp_create(const char *name, unsigned int n, unsigned int cache)
+{
+	struct rte_mempool *mp;
+
+	mp = rte_mempool_create_empty(name, n, 2048, cache, 0, SOCKET_ID_ANY, 0);
+	if (mp == NULL)
+		return NULL;
+	if (rte_mempool_set_ops_byname(mp, RTE_DMAMAP_HEAP_MEMPOOL_OPS, NULL) < 0 ||
+			rte_mempool_populate_default(mp) != (int)n) {
+		rte_mempool_free(mp);
+		return NULL;
+	}
+	return mp;
+}
+
+static void
+mp_check_chunk(struct rte_mempool *mp, void *arg,
+		struct rte_mempool_memhdr *memhdr, unsigned int i)
+{
+	int *ret = arg;
+
+	RTE_SET_USED(mp);
+	RTE_SET_USED(i);
+	if (memhdr->iova != heap_iova(&hinfo, memhdr->addr) ||
+			check_range(&hinfo, memhdr->addr, memhdr->len) != TEST_SUCCESS)
+		*ret = TEST_FAILED;
+}
+
+/* Objects and memory chunks on the heap, at the heap's IOVA. */
+static int
+check_mp_on_heap(struct rte_mempool *mp, unsigned int n)
+{
+	int ret = TEST_SUCCESS;
+
+	TEST_ASSERT_EQUAL(mp->socket_id, hinfo.socket_id, "the heap's socket");
+	TEST_ASSERT_EQUAL(rte_mempool_obj_iter(mp, mempool_check_obj, &ret), n,
+		"objects");
+	TEST_ASSERT_SUCCESS(ret, "an object off the heap");
+	rte_mempool_mem_iter(mp, mp_check_chunk, &ret);
+	TEST_ASSERT_SUCCESS(ret, "a memory chunk off the heap");
+	return TEST_SUCCESS;
+}
+
+/* Get and put through the cache; the counts follow. */
+static int
+check_mp_get_put(struct rte_mempool *mp, unsigned int n)
+{
+	void *obj[MP_OBJS + 1];
+
+	TEST_ASSERT_EQUAL(rte_mempool_avail_count(mp), n, "all available");
+	TEST_ASSERT_SUCCESS(rte_mempool_get_bulk(mp, obj, 100), "get 100");
+	TEST_ASSERT_EQUAL(rte_mempool_in_use_count(mp), 100, "100 in use");
+	rte_mempool_put_bulk(mp, obj, 100);
+	TEST_ASSERT_SUCCESS(rte_mempool_get_bulk(mp, obj, n), "get all");
+	TEST_ASSERT(rte_mempool_get(mp, &obj[n]) < 0, "none left");
+	TEST_ASSERT(rte_mempool_empty(mp), "empty");
+	rte_mempool_put_bulk(mp, obj, n);
+	TEST_ASSERT_EQUAL(rte_mempool_avail_count(mp), n, "all back");
+	TEST_ASSERT(rte_mempool_full(mp), "full");
+	return TEST_SUCCESS;
+}
+
+static int
+test_heap_mp_ops(void)
+{
+	struct rte_malloc_socket_stats st0, st1;
+	struct rte_mempool *mp;
+	int ret;
+
+	rte_malloc_get_socket_stats(hinfo.socket_id, &st0);
+	mp = heap_mp_create("dmamap_heap_ops", MP_OBJS, MP_CACHE);
+	TEST_ASSERT_NOT_NULL(mp, "mempool: %s", rte_strerror(rte_errno));
+	ret = check_mp_on_heap(mp, MP_OBJS);
+	if (ret == TEST_SUCCESS)
+		ret = check_mp_get_put(mp, MP_OBJS);
+	rte_mempool_free(mp);
+	rte_malloc_get_socket_stats(hinfo.socket_id, &st1);
+	TEST_ASSERT_SUCCESS(ret, "pool on the heap");
+	TEST_ASSERT_EQUAL(st1.heap_freesz_bytes, st0.heap_freesz_bytes,
+		"the free returned the memory to the heap");
+	return TEST_SUCCESS;
+}
+
+/* An mbuf pool as an application gets it by naming the driver. */
+static int
+test_heap_mp_mbufs(void)
+{
+	struct rte_mbuf *m[256];
+	struct rte_mempool *mp;
+	int ret;
+
+	rte_mbuf_set_user_mempool_ops(RTE_DMAMAP_HEAP_MEMPOOL_OPS);
+	mp = rte_pktmbuf_pool_create("dmamap_heap_ops_mb", 2 * RTE_DIM(m),
+		MP_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	rte_mbuf_set_user_mempool_ops(RTE_MBUF_DEFAULT_MEMPOOL_OPS);
+	TEST_ASSERT_NOT_NULL(mp, "mbuf pool: %s", rte_strerror(rte_errno));
+	ret = rte_pktmbuf_alloc_bulk(mp, m, RTE_DIM(m));
+	if (ret == 0) {
+		ret = check_mbufs(m, RTE_DIM(m));
+		rte_pktmbuf_free_bulk(m, RTE_DIM(m));
+	}
+	if (ret == 0)
+		ret = check_mp_on_heap(mp, 2 * RTE_DIM(m));
+	rte_mempool_free(mp);
+	TEST_ASSERT_SUCCESS(ret, "mbufs on the heap");
+	return TEST_SUCCESS;
+}
+
+/* A pool larger than the heap's free memory grows the heap. */
+static int
+test_heap_mp_grows(void)
+{
+	unsigned int n = (2 * HEAP_SIZE) / 2048;
+	struct rte_dmamap_heap_info info;
+	struct rte_mempool *mp;
+	int ret;
+
+	mp = heap_mp_create("dmamap_heap_ops_big", n, 0);
+	TEST_ASSERT_NOT_NULL(mp, "mempool: %s", rte_strerror(rte_errno));
+	rte_dmamap_heap_info_get(&info);
+	hinfo = info;
+	ret = info.size > HEAP_SIZE ? check_mp_on_heap(mp, n) : TEST_FAILED;
+	rte_mempool_free(mp);
+	TEST_ASSERT_SUCCESS(ret, "grown to %zu MiB, pool on it", info.size >> 20);
+	TEST_ASSERT_EQUAL(rte_dmamap_heap_shrink(info.size),
+		(long)(info.size - HEAP_SIZE), "grown memory free again");
+	return TEST_SUCCESS;
+}
+
+/* No heap yet: the first pool creates one of the default size. */
+static int
+test_heap_mp_creates_heap(void)
+{
+	struct rte_mempool *mp;
+	int ret;
+
+	mp = heap_mp_create("dmamap_heap_ops_first", MP_OBJS, MP_CACHE);
+	TEST_ASSERT_NOT_NULL(mp, "mempool: %s", rte_strerror(rte_errno));
+	ret = rte_dmamap_heap_info_get(&hinfo);
+	if (ret == 0)
+		ret = check_mp_on_heap(mp, MP_OBJS);
+	rte_mempool_free(mp);
+	TEST_ASSERT_SUCCESS(ret, "pool on the new heap");
+	TEST_ASSERT(strcmp(hinfo.name, RTE_DMAMAP_HEAP_MEMPOOL_HEAP) == 0,
+		"heap %s", hinfo.name);
+	TEST_ASSERT_EQUAL(hinfo.size, RTE_DMAMAP_HEAP_MEMPOOL_DEFAULT_SIZE,
+		"default size");
+	TEST_ASSERT_SUCCESS(rte_dmamap_heap_destroy(), "empty again");
+	return check_no_heap(RTE_DMAMAP_HEAP_MEMPOOL_HEAP);
+}
+
+/* No heap can be made: the pool fails and leaves nothing. */
+static int
+test_heap_mp_no_heap(void)
+{
+	struct rte_mempool *mp;
+
+	dmamap_heap_test_paths("/tmp", NULL);
+	mp = heap_mp_create("dmamap_heap_ops_none", MP_OBJS, 0);
+	dmamap_heap_test_paths(NULL, NULL);
+	TEST_ASSERT_NULL(mp, "pool without a heap");
+	TEST_ASSERT_NULL(rte_mempool_lookup("dmamap_heap_ops_none"), "pool left");
+	TEST_ASSERT_NULL(rte_ring_lookup("dmh_dmamap_heap_ops_none"), "ring left");
+	return check_no_heap(RTE_DMAMAP_HEAP_MEMPOOL_HEAP);
+}
+
+/* Memory that is not the heap's is refused. */
+static int
+test_heap_mp_foreign_memory(void)
+{
+	struct rte_mempool *mp;
+	int n;
+
+	mp = rte_mempool_create_empty("dmamap_heap_ops_anon", MP_OBJS, 2048, 0,
+		0, SOCKET_ID_ANY, 0);
+	TEST_ASSERT_NOT_NULL(mp, "mempool");
+	TEST_ASSERT_SUCCESS(rte_mempool_set_ops_byname(mp,
+		RTE_DMAMAP_HEAP_MEMPOOL_OPS, NULL), "ops");
+	n = rte_mempool_populate_anon(mp);
+	rte_mempool_free(mp);
+	TEST_ASSERT_EQUAL(n, 0, "anonymous memory refused");
+	return TEST_SUCCESS;
+}
+
+/*
  * Errors.
  */
 
@@ -889,12 +1366,27 @@ static struct unit_test_suite heap_suite = {
 		TEST_CASE_ST(heap_setup, heap_teardown, test_heap_iova_va),
 		TEST_CASE_ST(heap_setup, heap_teardown, test_heap_direct_map),
 		TEST_CASE_ST(heap_setup, heap_teardown, test_heap_bounce_pool),
+		TEST_CASE_ST(heap_setup, heap_teardown, test_heap_coherent_short_mask),
 		TEST_CASE_ST(heap_setup, heap_teardown, test_heap_grow_shrink),
 		TEST_CASE_ST(heap_setup, heap_teardown, test_heap_shrink_busy),
 		TEST_CASE_ST(heap_setup, heap_teardown, test_heap_primary_secondary),
 		TEST_CASE_ST(heap_setup, heap_teardown, test_heap_exists),
 		TEST_CASE_ST(heap_setup, heap_teardown, test_heap_destroy_busy),
 		TEST_CASE(test_heap_destroy_clean),
+		TEST_CASE_ST(heap_setup, heap_teardown, test_heap_mp_ops),
+		TEST_CASE_ST(heap_setup, heap_teardown, test_heap_mp_mbufs),
+		TEST_CASE_ST(heap_setup, heap_teardown, test_heap_mp_grows),
+		TEST_CASE_ST(heap_setup, heap_teardown, test_heap_mp_foreign_memory),
+		TEST_CASE(test_heap_mp_creates_heap),
+		TEST_CASE(test_heap_mp_no_heap),
+		TEST_CASE_ST(link_setup, link_teardown, test_heap_link_device),
+		TEST_CASE_ST(link_setup, link_teardown, test_heap_link_grow_shrink),
+		TEST_CASE_ST(link_setup, link_teardown, test_heap_link_destroy),
+		TEST_CASE_ST(heap_setup, link_teardown, test_heap_link_mirror_after),
+		TEST_CASE_ST(heap_setup, link_teardown, test_heap_link_relink),
+		TEST_CASE_ST(link_setup, link_teardown, test_heap_link_domain_gone),
+		TEST_CASE_ST(link_setup, link_teardown, test_heap_link_map_fails),
+		TEST_CASE_ST(heap_setup, link_teardown, test_heap_link_in_aperture),
 		TEST_CASES_END(),
 	},
 };

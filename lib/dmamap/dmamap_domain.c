@@ -1778,6 +1778,9 @@ rte_dmamap_domain_mirror_eal(struct rte_dmamap_domain *dom)
 	ret = maprec_grow(dom, dom->recs->count + pages + 1);
 	if (ret == 0)
 		ret = dmamap_mirror_setup(dom);
+	if (ret == 0 && dmamap_heap_mirror_link(dom) < 0)
+		DMAMAP_LOG(WARNING, "domain %s: the PA=VA heap is not wholly linked",
+			dom->name);
 	if (ret < 0) {
 		DMAMAP_LOG(ERR, "domain %s: cannot mirror EAL memory: %s",
 			dom->name, strerror(-ret));

@@ -725,6 +725,217 @@ heap_place_batch(const struct dmamap_heap *h, int fd, const struct heap_batch *b
 }
 
 /*
+ * Domains that mirror EAL memory.
+ *
+ * A domain that mirrors EAL memory (rte_dmamap_domain_mirror_eal()) gives
+ * a device behind it the addresses EAL gives the memory, through the
+ * IOMMU. The mirror leaves external memory out, so the heap links itself:
+ * each chunk is one mapping at IOVA = its EAL IOVA (the VA in IOVA-VA
+ * mode), made before the chunk enters the malloc heap and undone after it
+ * left it, and flushed. The domain itself tells what is linked (its
+ * translation of the chunk's first byte): the heap keeps no list that
+ * could go stale, links only what is missing and unlinks only what is
+ * there, whatever order creation, growth, shrink and mirroring came in.
+ *
+ * Domains are found by their state memzones ("dmamap_dom<gen>"), checked
+ * through the registry by name; a domain mirrors EAL memory when an EAL
+ * page outside its aperture translates to itself.
+ */
+
+#define HEAP_DOM_MZ_PREFIX "dmamap_dom"
+#define HEAP_DOMS_MAX 64
+
+struct heap_doms {
+	rte_iova_t eal_iova;   /* an EAL page's IOVA; RTE_BAD_IOVA: none */
+	unsigned int nb;
+	struct rte_dmamap_domain *dom[HEAP_DOMS_MAX];
+};
+
+/* The mirroring domains, found at the start of each heap operation. */
+static struct heap_doms heap_doms;
+
+static int
+heap_eal_page(const struct rte_memseg_list *msl, const struct rte_memseg *ms,
+		void *arg)
+{
+	if (msl->external || ms->iova == RTE_BAD_IOVA)
+		return 0;
+	*(rte_iova_t *)arg = ms->iova;
+	return 1;
+}
+
+static bool
+heap_in_aperture(struct rte_dmamap_domain *dom, rte_iova_t iova, size_t len)
+{
+	return iova <= dmamap_domain_aperture_last(dom) &&
+		iova + len - 1 >= dmamap_domain_aperture_start(dom);
+}
+
+static bool
+heap_dom_mirrors(struct rte_dmamap_domain *dom, rte_iova_t eal_iova)
+{
+	return !heap_in_aperture(dom, eal_iova, 1) &&
+		rte_dmamap_domain_translate(dom, eal_iova) == eal_iova;
+}
+
+/* A domain's state memzone: keep the domain if the registry knows it. */
+static void
+heap_dom_found(const struct rte_memzone *mz, void *arg)
+{
+	size_t plen = strlen(HEAP_DOM_MZ_PREFIX);
+	struct heap_doms *d = arg;
+	struct rte_dmamap_domain *dom = mz->addr;
+	const char *name;
+
+	if (strncmp(mz->name, HEAP_DOM_MZ_PREFIX, plen) != 0 ||
+			mz->name[plen] == '\0' ||
+			strspn(mz->name + plen, "0123456789") !=
+			strlen(mz->name + plen) || d->nb == HEAP_DOMS_MAX)
+		return;
+	name = rte_dmamap_domain_name(dom);
+	if (name != NULL && rte_dmamap_domain_lookup(name) == dom)
+		d->dom[d->nb++] = dom;
+}
+
+/*
+ * Find the domains mirroring EAL memory now (none without EAL memory). The
+ * backends are asked after the walk, which holds the memzone lock.
+ */
+static void
+heap_doms_find(void)
+{
+	unsigned int i, n = 0;
+
+	heap_doms.nb = 0;
+	heap_doms.eal_iova = RTE_BAD_IOVA;
+	rte_memseg_walk(heap_eal_page, &heap_doms.eal_iova);
+	if (heap_doms.eal_iova == RTE_BAD_IOVA)
+		return;
+	rte_memzone_walk(heap_dom_found, &heap_doms);
+	for (i = 0; i < heap_doms.nb; i++)
+		if (heap_dom_mirrors(heap_doms.dom[i], heap_doms.eal_iova))
+			heap_doms.dom[n++] = heap_doms.dom[i];
+	heap_doms.nb = n;
+}
+
+static bool
+heap_dom_linked(struct rte_dmamap_domain *dom, rte_iova_t iova)
+{
+	return rte_dmamap_domain_translate(dom, iova) == iova;
+}
+
+/* Link [va, +len) into dom unless it is there: 1 when mapped here. */
+static int
+heap_dom_link(const struct dmamap_heap *h, struct rte_dmamap_domain *dom,
+		uintptr_t va, size_t len)
+{
+	rte_iova_t iova = va - h->iova_offset;
+	int ret;
+
+	if (heap_dom_linked(dom, iova))
+		return 0;
+	if (heap_in_aperture(dom, iova, len)) {
+		DMAMAP_LOG(ERR, "heap %s: IOVA [0x%" PRIx64 ", +0x%zx) lies in "
+			"the aperture of domain %s", h->name, iova, len,
+			rte_dmamap_domain_name(dom));
+		return -EINVAL;
+	}
+	ret = dmamap_domain_map(dom, iova, (const void *)va, iova, len,
+		RTE_DMAMAP_PROT_READ | RTE_DMAMAP_PROT_WRITE);
+	if (ret < 0) {
+		DMAMAP_LOG(ERR, "heap %s: cannot link IOVA 0x%" PRIx64 " len 0x%zx"
+			" into domain %s: %s", h->name, iova, len,
+			rte_dmamap_domain_name(dom), strerror(-ret));
+		return ret;
+	}
+	dmamap_domain_flush_range(dom, iova, len);
+	return 1;
+}
+
+/* Unlink [va, +len) from dom if it is there; flushed before return. */
+static void
+heap_dom_unlink(const struct dmamap_heap *h, struct rte_dmamap_domain *dom,
+		uintptr_t va, size_t len)
+{
+	rte_iova_t iova = va - h->iova_offset;
+
+	if (!heap_dom_linked(dom, iova))
+		return;
+	if (dmamap_domain_unmap(dom, iova, len, true) < 0) {
+		DMAMAP_LOG(ERR, "heap %s: cannot unlink IOVA 0x%" PRIx64 " len "
+			"0x%zx from domain %s", h->name, iova, len,
+			rte_dmamap_domain_name(dom));
+		return;
+	}
+	dmamap_domain_flush_range(dom, iova, len);
+}
+
+/* Link [va, +len) into every mirroring domain; on error, into none. */
+static int
+heap_link(const struct dmamap_heap *h, uintptr_t va, size_t len)
+{
+	bool mapped[HEAP_DOMS_MAX];
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < heap_doms.nb && ret >= 0; i++) {
+		ret = heap_dom_link(h, heap_doms.dom[i], va, len);
+		mapped[i] = ret > 0;
+	}
+	if (ret >= 0)
+		return 0;
+	while (--i > 0)
+		if (mapped[i - 1])
+			heap_dom_unlink(h, heap_doms.dom[i - 1], va, len);
+	return ret;
+}
+
+static void
+heap_unlink(const struct dmamap_heap *h, uintptr_t va, size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < heap_doms.nb; i++)
+		heap_dom_unlink(h, heap_doms.dom[i], va, len);
+}
+
+/* Link every chunk into dom (a domain that just started mirroring). */
+static int
+heap_link_dom(const struct dmamap_heap *h, struct rte_dmamap_domain *dom)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < HEAP_CHUNKS_MAX; i++) {
+		const struct heap_chunk *c = &h->chunks[i];
+
+		if (c->serial == 0 || !c->added)
+			continue;
+		ret = heap_dom_link(h, dom, c->va, c->len);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * Link the heap into the mirroring domains that miss some of it. A failure
+ * leaves what is linked linked (it is right, just not whole) and is logged.
+ */
+static int
+heap_link_all(const struct dmamap_heap *h)
+{
+	unsigned int i;
+	int ret = 0, r;
+
+	for (i = 0; i < heap_doms.nb; i++) {
+		r = heap_link_dom(h, heap_doms.dom[i]);
+		ret = ret < 0 ? ret : r;
+	}
+	return ret;
+}
+
+/*
  * Chunks.
  */
 
@@ -813,6 +1024,12 @@ heap_chunk_add(struct dmamap_heap *h, struct heap_chunk *c)
 		iovas[k] = c->va + (uint64_t)k * h->page_size - h->iova_offset;
 	/* Published first: memory event callbacks may ask for the range. */
 	heap_publish(h);
+	/* Devices behind a mirroring domain reach it before it is handed out. */
+	ret = heap_link(h, c->va, c->len);
+	if (ret < 0) {
+		free(iovas);
+		return ret;
+	}
 	ret = rte_malloc_heap_memory_add(h->name, (void *)c->va, c->len, iovas,
 		c->nb_pages, h->page_size);
 	free(iovas);
@@ -856,6 +1073,8 @@ heap_chunk_remove(struct dmamap_heap *h, struct heap_chunk *c)
 	if (c->added && rte_malloc_heap_memory_remove(h->name, (void *)c->va,
 			c->len) < 0)
 		return -rte_errno;
+	/* Nothing is allocated from it: no device may reach it any more. */
+	heap_unlink(h, c->va, c->len);
 	if (c->xlate_own)
 		dmamap_xlate_del((void *)c->va, c->len);
 	heap_chunk_drop(h, c);
@@ -1094,6 +1313,7 @@ rte_dmamap_heap_create(const char *name, size_t size)
 	ret = dmamap_xlate_init();
 	if (ret < 0)
 		goto out;
+	heap_doms_find();
 	h = heap_record_new(name);
 	if (h == NULL) {
 		ret = -ENOMEM;
@@ -1141,6 +1361,7 @@ rte_dmamap_heap_destroy(void)
 			ret = -EBUSY;
 		} else {
 			DMAMAP_LOG(INFO, "heap %s: destroyed", h->name);
+			heap_doms_find();
 			heap_teardown(h);
 		}
 	}
@@ -1195,6 +1416,7 @@ rte_dmamap_heap_grow(size_t size)
 		ret = -ENOENT;
 	} else {
 		ret = heap_args_check(heap_rec->name, size);
+		heap_doms_find();
 		if (ret == 0)
 			ret = heap_grow_locked(heap_rec, size);
 	}
@@ -1255,6 +1477,7 @@ rte_dmamap_heap_shrink(size_t size)
 		DMAMAP_LOG(ERR, "no PA=VA heap to shrink");
 		ret = -ENOENT;
 	} else {
+		heap_doms_find();
 		ret = heap_shrink_locked(heap_rec, size);
 		if (ret > 0)
 			DMAMAP_LOG(INFO, "heap %s: shrunk by %ld MiB to %zu MiB",
@@ -1486,6 +1709,34 @@ heap_attach_locked(void)
 	return ret;
 }
 
+/* The primary: link the heap into domains that started mirroring since. */
+static int
+heap_relink_locked(void)
+{
+	if (heap_rec == NULL)
+		return -ENOENT;
+	heap_doms_find();
+	return heap_link_all(heap_rec);
+}
+
+/*
+ * rte_dmamap_domain_mirror_eal() calls this once dom mirrors EAL memory:
+ * the heap joins the mirror.
+ */
+int
+dmamap_heap_mirror_link(struct rte_dmamap_domain *dom)
+{
+	int ret = 0;
+
+	if (rte_dmamap_domain_name(dom) == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&heap_lock);
+	if (heap_rec != NULL && heap_rec->magic == HEAP_MAGIC)
+		ret = heap_link_dom(heap_rec, dom);
+	pthread_mutex_unlock(&heap_lock);
+	return ret;
+}
+
 int
 rte_dmamap_heap_attach(void)
 {
@@ -1493,7 +1744,7 @@ rte_dmamap_heap_attach(void)
 
 	pthread_mutex_lock(&heap_lock);
 	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
-		ret = heap_rec != NULL ? 0 : -ENOENT;
+		ret = heap_relink_locked();
 	else
 		ret = heap_attach_locked();
 	pthread_mutex_unlock(&heap_lock);

@@ -379,6 +379,10 @@ void dmamap_alloc_release(struct dmamap_dev *dev);
 int dmamap_heap_range(uintptr_t *va_start, uintptr_t *va_end, uint64_t *offset);
 /* Reload rte_dmamap_identity after the heap changed (rte_dmamap.c). */
 void dmamap_identity_refresh(void);
+/* Link the PA=VA heap into a domain that now mirrors EAL memory
+ * (dmamap_heap.c); 0 when there is no heap.
+ */
+int dmamap_heap_mirror_link(struct rte_dmamap_domain *dom);
 
 /*
  * VFIO backend bookkeeping (dmamap_vfio.c): pure functions over memory the

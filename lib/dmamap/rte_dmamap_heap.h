@@ -21,6 +21,21 @@
  * RAM (e.g. 0x4000000000) to get identity mode, otherwise the heap uses one
  * offset. The heap reserves its whole VA range, holes between chunks
  * included, so nothing else is ever mapped inside it.
+ *
+ * Devices behind an IOMMU domain that mirrors EAL memory
+ * (rte_dmamap_domain_mirror_eal()) see the heap as they see EAL memory: the
+ * heap links each of its chunks into every such domain at IOVA = its EAL
+ * IOVA (the VA in IOVA-VA mode) before the chunk is handed out, and unlinks
+ * it when shrink or destroy removes it. The same addresses work with and
+ * without the IOMMU.
+ *
+ * Mempools on the heap: the mempool ops driver RTE_DMAMAP_HEAP_MEMPOOL_OPS
+ * ("dmamap_heap") places a pool's objects on the heap, creating the heap on
+ * first use (RTE_DMAMAP_HEAP_MEMPOOL_HEAP, at least
+ * RTE_DMAMAP_HEAP_MEMPOOL_DEFAULT_SIZE bytes) or growing it when it lacks
+ * room, so applications that only name a mempool driver (EAL option
+ * --mbuf-pool-ops-name dmamap_heap) get their mbufs there. The pool's
+ * socket_id then reads the heap's socket.
  */
 
 #include <stdbool.h>
@@ -32,6 +47,13 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/** Name of the mempool ops driver whose pools live on the heap. */
+#define RTE_DMAMAP_HEAP_MEMPOOL_OPS "dmamap_heap"
+/** Name of the heap the mempool driver creates when there is none. */
+#define RTE_DMAMAP_HEAP_MEMPOOL_HEAP "dmamap_heap"
+/** Smallest heap the mempool driver creates, in bytes. */
+#define RTE_DMAMAP_HEAP_MEMPOOL_DEFAULT_SIZE (UINT64_C(128) << 20)
 
 /** How the heap places pages. */
 enum rte_dmamap_heap_mode {
@@ -85,11 +107,14 @@ long rte_dmamap_heap_shrink(size_t size);
 /**
  * Attach a secondary process to the heap: map the same pages at the same
  * addresses. Call it again to follow the primary's grow and shrink. In the
- * primary it returns 0 when the heap exists.
+ * primary it links the heap into the domains mirroring EAL memory that
+ * miss some of it (the heap does so itself at creation, growth and when a
+ * domain starts mirroring) and returns 0 when the heap exists.
  *
  * @return
  *   0, or -ENOENT (no heap), -EBUSY (an address is taken in this process;
- *   logged with the address).
+ *   logged with the address), in the primary an error of the domain's
+ *   backend (what was linked stays linked).
  */
 int rte_dmamap_heap_attach(void);
 
