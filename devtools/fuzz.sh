@@ -8,6 +8,8 @@
 #
 #   devtools/fuzz.sh [-t seconds] [target ...]   (default: 60 s, all targets)
 #
+# All targets: every fuzz/fuzz_*.c defining LLVMFuzzerTestOneInput.
+#
 # Each run first replays the seed corpus fuzz/corpus/<target>/ (which holds
 # a regression input for every crash found so far), then mutates, with the
 # dictionary fuzz/<target>.dict when there is one. New
@@ -23,7 +25,6 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${DMAMAP_FUZZ_BUILD:-build-fuzz}
 secs=60
-all="fuzz_stream fuzz_iova_api fuzz_iova_alloc fuzz_emu_devargs fuzz_emu_iommu"
 say() { printf 'fuzz: %s\n' "$*"; }
 
 while getopts "t:" opt; do
@@ -33,8 +34,10 @@ while getopts "t:" opt; do
 	esac
 done
 shift $((OPTIND - 1))
-targets=${*:-$all}
 cd "$top" || exit 1
+# Every target: each fuzz/fuzz_*.c that defines the fuzzer's entry point.
+all=$(grep -l '^LLVMFuzzerTestOneInput' fuzz/fuzz_*.c | sed 's|^fuzz/||; s|\.c$||')
+targets=${*:-$all}
 
 need_clang() {
 	local rt
@@ -55,7 +58,8 @@ need_clang() {
 # (-fsanitize=fuzzer-no-link); only the targets link libFuzzer.
 configure() {
 	local opts=(-Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
-		-Dbuildtype=debugoptimized -Dc_args=-fsanitize=fuzzer-no-link)
+		-Dwerror=true -Dbuildtype=debugoptimized
+		-Dc_args=-fsanitize=fuzzer-no-link)
 
 	[ -f build/sdk/include/bus_driver.h ] &&
 		opts+=(-Ddpdk_sdk_include="$top"/build/sdk/include)

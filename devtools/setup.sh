@@ -24,7 +24,8 @@ do_hugepages=1
 [ "${1:-}" = "--no-hugepages" ] && do_hugepages=0
 
 packages="build-essential pkg-config meson ninja-build python3 python3-pyelftools
-	libdpdk-dev dpdk dpdk-dev libpcap-dev dpkg-dev"
+	libdpdk-dev dpdk dpdk-dev libpcap-dev dpkg-dev
+	clang libclang-rt-dev llvm cppcheck clang-tidy"
 sdk_headers="lib/eal/include/bus_driver.h lib/eal/include/dev_driver.h
 	lib/ethdev/ethdev_driver.h lib/ethdev/ethdev_vdev.h"
 

@@ -43,24 +43,32 @@ ninja -C "$build" >/dev/null || { say "build of $build failed"; exit 1; }
 db=$build/compile_commands.json
 [ -f "$db" ] || { say "no $db"; exit 1; }
 
-# Our C sources in the database, absolute and once each.
-files=$(python3 - "$db" "$top" <<'EOF'
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Our C sources in the database, absolute and once each. Their entries,
+# with absolute paths, make the database cppcheck reads: cppcheck's own
+# --file-filter matches paths as the database spells them (relative to
+# the build directory in some meson versions) and fails the whole run
+# when it matches none.
+files=$(python3 - "$db" "$top" "$tmp"/compile_commands.json <<'EOF'
 import json, os, sys
-db, top = sys.argv[1], sys.argv[2]
+db, top, out = sys.argv[1], sys.argv[2], sys.argv[3]
 seen = set()
+ours = []
 for e in json.load(open(db)):
     f = os.path.normpath(os.path.join(e["directory"], e["file"]))
     rel = os.path.relpath(f, top)
     if rel.split(os.sep)[0] in ("lib", "drivers", "app", "fuzz") and f not in seen:
         seen.add(f)
+        ours.append(dict(e, file=f))
         print(f)
+with open(out, "w") as o:
+    json.dump(ours, o, indent=1)
 EOF
 )
 [ -n "$files" ] || { say "no source files in $db"; exit 1; }
 say "$(echo "$files" | wc -l) files from $db"
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
 # What cppcheck cannot know without the system headers it does not read:
 # <sys/queue.h> macros, the byte order, and a container_of() it can follow
@@ -87,12 +95,7 @@ for line in sys.stdin:
 }
 
 run_cppcheck() {
-	local filters=() d
-
-	for d in lib drivers app fuzz; do
-		filters+=("--file-filter=$top/$d/*")
-	done
-	cppcheck --project="$db" "${filters[@]}" -j "$jobs" -q --std=c11 \
+	cppcheck --project="$tmp"/compile_commands.json -j "$jobs" -q --std=c11 \
 		--error-exitcode=0 \
 		--enable=warning,style,performance,portability \
 		--include="$tmp"/prelude.h \

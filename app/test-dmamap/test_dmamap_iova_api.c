@@ -80,13 +80,16 @@ suite_setup(void)
 static void
 suite_teardown(void)
 {
-	int16_t *all_devs[] = { &dev_strict, &dev_lazy, &dev_auto, &dev_plain,
+	int16_t *dev_ids[] = { &dev_strict, &dev_lazy, &dev_auto, &dev_plain,
 		&dev_force, &dev_tiny };
 	unsigned int i;
 
-	for (i = 0; i < RTE_DIM(all_devs); i++)
-		if (*all_devs[i] >= 0)
-			rte_dmamap_detach(*all_devs[i]);
+	for (i = 0; i < RTE_DIM(dev_ids); i++) {
+		int16_t id = *dev_ids[i];
+
+		if (id >= 0)
+			rte_dmamap_detach(id);
+	}
 	rte_dmamap_domain_destroy(strict_dom);
 	rte_dmamap_domain_destroy(lazy_dom);
 	rte_dmamap_domain_destroy(tiny_dom);
@@ -456,6 +459,97 @@ test_strict_unlink_flushes(void)
 	return TEST_SUCCESS;
 }
 
+/* What the cache operations of a non-coherent device were asked, for the
+ * CPU: the calls, their bytes and the span they cover.
+ */
+static struct {
+	unsigned int calls;
+	size_t bytes;
+	uintptr_t lo, hi;
+} nc_seen;
+
+static void
+nc_for_device(int16_t dev_id, const void *va, rte_iova_t iova, size_t len,
+		int dir)
+{
+	RTE_SET_USED(dev_id);
+	RTE_SET_USED(va);
+	RTE_SET_USED(iova);
+	RTE_SET_USED(len);
+	RTE_SET_USED(dir);
+}
+
+static void
+nc_for_cpu(int16_t dev_id, void *va, rte_iova_t iova, size_t len, int dir)
+{
+	RTE_SET_USED(dev_id);
+	RTE_SET_USED(iova);
+	RTE_SET_USED(dir);
+	nc_seen.calls++;
+	nc_seen.bytes += len;
+	nc_seen.lo = RTE_MIN(nc_seen.lo, (uintptr_t)va);
+	nc_seen.hi = RTE_MAX(nc_seen.hi, (uintptr_t)va + len);
+}
+
+static int16_t
+attach_noncoherent(const char *name)
+{
+	static const struct rte_dmamap_cache_ops ops = {
+		.name = "iova_api_nc",
+		.for_device = nc_for_device,
+		.for_cpu = nc_for_cpu,
+	};
+	struct rte_dmamap_conf conf = {
+		.mask_bits = 64,
+		.flags = RTE_DMAMAP_F_NONCOHERENT,
+		.bypass = RTE_DMAMAP_BYPASS_NEVER,
+		.domain = strict_dom,
+		.cache_ops = ops.name,
+		.socket_id = SOCKET_ID_ANY,
+	};
+	int ret = rte_dmamap_cache_ops_register(&ops);
+
+	if (ret < 0 && ret != -EEXIST)
+		return ret;
+	return rte_dmamap_attach(test_device(name), &conf);
+}
+
+/*
+ * Unlink on a non-coherent device syncs, for the CPU, the bytes the links
+ * gave: not the rest of the granules at either end, which hold other data
+ * the CPU may be writing.
+ */
+static int
+test_noncoherent_unlink_syncs_linked_bytes(void)
+{
+	void *va = RTE_PTR_ADD(buf, 0x123);
+	const size_t size = 2 * G + 0x100;
+	struct rte_dmamap_iova_state st;
+	int16_t id = attach_noncoherent("iova_nc");
+	int ret = -1;
+
+	TEST_ASSERT(id >= 0, "attach: %d", id);
+	memset(&nc_seen, 0, sizeof(nc_seen));
+	nc_seen.lo = UINTPTR_MAX;
+	if (rte_dmamap_iova_try_alloc(id, &st, va, size) &&
+			rte_dmamap_iova_link(id, &st, va, 0, size,
+				RTE_DMAMAP_FROM_DEVICE) == 0 &&
+			rte_dmamap_iova_sync(id, &st, 0, size) == 0)
+		ret = rte_dmamap_iova_destroy(id, &st, size,
+			RTE_DMAMAP_FROM_DEVICE);
+	rte_dmamap_detach(id);
+	TEST_ASSERT_SUCCESS(ret, "alloc, link, sync, destroy");
+	TEST_ASSERT_EQUAL(nc_seen.calls, 3, "one sync per granule touched");
+	TEST_ASSERT_EQUAL(nc_seen.bytes, size, "synced 0x%zx bytes, linked 0x%zx",
+		nc_seen.bytes, size);
+	TEST_ASSERT(nc_seen.lo == (uintptr_t)va &&
+		nc_seen.hi == (uintptr_t)va + size, "synced [0x%" PRIxPTR
+		", 0x%" PRIxPTR "), linked [%p, +0x%zx)", nc_seen.lo,
+		nc_seen.hi, va, size);
+	TEST_ASSERT_EQUAL(tb(strict_dom).ranges, 0, "all unmapped");
+	return TEST_SUCCESS;
+}
+
 static int
 test_lazy_unlink_defers(void)
 {
@@ -767,6 +861,8 @@ static struct unit_test_suite iova_api_suite = {
 		TEST_CASE_ST(buf_setup, buf_teardown, test_link_rules),
 		TEST_CASE_ST(buf_setup, buf_teardown, test_strict_unlink_flushes),
 		TEST_CASE_ST(buf_setup, buf_teardown, test_lazy_unlink_defers),
+		TEST_CASE_ST(buf_setup, buf_teardown,
+			test_noncoherent_unlink_syncs_linked_bytes),
 		TEST_CASE_ST(buf_setup, buf_teardown, test_bad_state),
 		TEST_CASE_ST(ext_setup, ext_teardown, test_link_failure_rolls_back),
 		TEST_CASE_ST(ext_setup, ext_teardown,

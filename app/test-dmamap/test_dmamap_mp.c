@@ -9,12 +9,20 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <dev_driver.h>
 #include <rte_dmamap.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
 #include <rte_memory.h>
 #include <rte_memzone.h>
 
@@ -107,13 +115,116 @@ mp_primary(struct mp_shared *sh, int16_t id64, int16_t id32)
 	return TEST_SUCCESS;
 }
 
+/*
+ * First use of the library by two threads at once, in a fresh primary
+ * process: both set up the shared device table, one creating it, the
+ * other finding it; both attach.
+ */
+#define FU_RUNS 3
+
+static volatile int fu_go;
+static struct rte_device fu_devs[2] = {
+	{ .name = "mp_fu0", .numa_node = SOCKET_ID_ANY },
+	{ .name = "mp_fu1", .numa_node = SOCKET_ID_ANY },
+};
+static int fu_ids[2];
+
+static int
+fu_attach(void *arg)
+{
+	struct rte_dmamap_conf conf = {
+		.mask_bits = 64,
+		.socket_id = SOCKET_ID_ANY,
+	};
+	int i = (int)(uintptr_t)arg;
+
+	__atomic_fetch_add(&fu_go, 1, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(&fu_go, __ATOMIC_ACQUIRE) < 2)
+		;
+	fu_ids[i] = rte_dmamap_attach(&fu_devs[i], &conf);
+	return 0;
+}
+
+static int
+test_dmamap_mp_first_use(void)
+{
+	unsigned int worker = rte_get_next_lcore(-1, 1, 0);
+
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		TEST_SKIP("runs as a fresh primary of dmamap_mp_autotest");
+	if (worker >= RTE_MAX_LCORE)
+		TEST_SKIP("needs a worker lcore (-l 0-1)");
+	TEST_ASSERT_EQUAL(rte_eal_remote_launch(fu_attach, (void *)1, worker),
+		0, "launch");
+	fu_attach((void *)0);
+	rte_eal_wait_lcore(worker);
+	TEST_ASSERT(fu_ids[0] >= 0 && fu_ids[1] >= 0 && fu_ids[0] != fu_ids[1],
+		"concurrent first attaches: %d %d", fu_ids[0], fu_ids[1]);
+	TEST_ASSERT_SUCCESS(rte_dmamap_detach(fu_ids[0]), "detach");
+	TEST_ASSERT_SUCCESS(rte_dmamap_detach(fu_ids[1]), "detach");
+	return TEST_SUCCESS;
+}
+
+REGISTER_TEST_COMMAND(dmamap_mp_first_use_autotest, test_dmamap_mp_first_use);
+
+/* This process's arguments, from /proc/self/cmdline, into argv[]. */
+static int
+fu_args(char *buf, size_t size, char **argv, int max)
+{
+	int fd = open("/proc/self/cmdline", O_RDONLY), argc = 0;
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
+	char *p;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	for (p = buf; p < buf + n && argc < max - 1; p += strlen(p) + 1)
+		argv[argc++] = p;
+	argv[argc] = NULL;
+	return argc;
+}
+
+/* Run dmamap_mp_first_use_autotest in a new primary with its own files. */
+static int
+fu_run(void)
+{
+	char buf[4096], prefix[128], *argv[64];
+	int argc = fu_args(buf, sizeof(buf), argv, RTE_DIM(argv) - 1), i, status;
+	pid_t pid;
+
+	if (argc < 0)
+		return -1;
+	snprintf(prefix, sizeof(prefix), "--file-prefix=mp_first_use");
+	for (i = 1; i < argc; i++)
+		if (strncmp(argv[i], "--file-prefix=", 14) == 0) {
+			snprintf(prefix, sizeof(prefix), "%s_fu", argv[i]);
+			argv[i] = prefix;
+		}
+	if (strcmp(prefix, "--file-prefix=mp_first_use") == 0) {
+		argv[argc++] = prefix;
+		argv[argc] = NULL;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		setenv("DPDK_TEST", "dmamap_mp_first_use_autotest", 1);
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 static int
 test_dmamap_mp(void)
 {
 	const struct rte_memzone *mz, *buf_mz;
 	int16_t id64, id32;
 	unsigned int bits;
-	int ret;
+	int i, ret;
 
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
 		TEST_SKIP("the primary part");
@@ -134,6 +245,9 @@ test_dmamap_mp(void)
 	rte_dmamap_detach(id32);
 	rte_memzone_free(buf_mz);
 	rte_memzone_free(mz);
+	for (i = 0; i < FU_RUNS && ret == TEST_SUCCESS; i++)
+		TEST_ASSERT_EQUAL(fu_run(), 0, "run %d of concurrent first "
+			"attaches in a fresh primary failed", i);
 	return ret;
 }
 

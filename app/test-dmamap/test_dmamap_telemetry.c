@@ -8,6 +8,7 @@
  */
 
 #include <errno.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -38,8 +39,9 @@ static char reply[REPLY_MAX];
  * Telemetry client.
  */
 
+/* A connection to this process's telemetry socket in *fd. */
 static int
-tel_connect(void)
+tel_open(int *fd)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	char info[1024];
@@ -48,31 +50,43 @@ tel_connect(void)
 		rte_eal_get_runtime_dir());
 	if (access(addr.sun_path, F_OK) != 0)
 		return -ENOENT;
-	sock = socket(AF_UNIX, SOCK_SEQPACKET, 0);
-	if (sock < 0)
+	*fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	if (*fd < 0)
 		return -errno;
-	if (connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-			read(sock, info, sizeof(info)) <= 0) {
-		close(sock);
-		sock = -1;
+	if (connect(*fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+			read(*fd, info, sizeof(info)) <= 0) {
+		close(*fd);
+		*fd = -1;
 		return -EIO;
 	}
 	return 0;
 }
 
-/* Send a command; the reply lands in reply[]. Returns its length. */
 static int
-tel_query(const char *cmd)
+tel_connect(void)
+{
+	return tel_open(&sock);
+}
+
+/* Send a command on fd; the reply lands in out. Returns its length. */
+static int
+tel_ask(int fd, const char *cmd, char *out, size_t size)
 {
 	ssize_t n;
 
-	if (write(sock, cmd, strlen(cmd)) < 0)
+	if (write(fd, cmd, strlen(cmd)) < 0)
 		return -1;
-	n = read(sock, reply, sizeof(reply) - 1);
+	n = read(fd, out, size - 1);
 	if (n <= 0)
 		return -1;
-	reply[n] = '\0';
+	out[n] = '\0';
 	return (int)n;
+}
+
+static int
+tel_query(const char *cmd)
+{
+	return tel_ask(sock, cmd, reply, sizeof(reply));
 }
 
 /* The JSON value after "key": in the reply, or NULL. */
@@ -400,6 +414,99 @@ test_mappings_debug_off(void)
 	return TEST_SUCCESS;
 }
 
+/*
+ * /dmamap/mappings asked over and over, from a second connection, while
+ * the device it names is attached with mappings and detached again: every
+ * reply is whole or a refusal, and nothing the detach frees is read (a
+ * sanitizer build reports any such read).
+ */
+#define RACE_ROUNDS 100
+#define RACE_MAPS 64
+
+struct race {
+	int fd;
+	int16_t id;
+	volatile bool stop;
+	unsigned int answered, refused, broken;
+};
+
+static void *
+race_ask(void *arg)
+{
+	static char out[REPLY_MAX];
+	struct race *r = arg;
+	char cmd[64];
+	int len;
+
+	snprintf(cmd, sizeof(cmd), "/dmamap/mappings,%d", r->id);
+	while (!r->stop) {
+		len = tel_ask(r->fd, cmd, out, sizeof(out));
+		if (len > 0 && strstr(out, ":null}") != NULL)
+			r->refused++;
+		else if (len > 3 && strcmp(out + len - 3, "]}}") == 0)
+			r->answered++;
+		else
+			r->broken++;
+	}
+	return NULL;
+}
+
+/* One round: attach at the id the other thread asks for, map, detach. */
+static int
+race_round(struct race *r)
+{
+	struct rte_dmamap_conf conf = {
+		.mask_bits = 48,
+		.flags = RTE_DMAMAP_F_DEBUG,
+		.socket_id = SOCKET_ID_ANY,
+	};
+	int id = rte_dmamap_attach(test_device("test_tel_race"), &conf);
+	unsigned int i;
+
+	if (id != r->id) {
+		if (id >= 0)
+			rte_dmamap_detach(id);
+		return -1;
+	}
+	/* Mappings left live on purpose: detach frees them with the
+	 * tracker, the part a reader must not be walking then.
+	 */
+	for (i = 0; i < RACE_MAPS; i++)
+		rte_dmamap_map_single(id, buf + i * 64, 64, RTE_DMAMAP_TO_DEVICE);
+	return rte_dmamap_detach(id);
+}
+
+static int
+test_mappings_vs_detach(void)
+{
+	struct race r = { .fd = -1 };
+	pthread_t t;
+	int i, ret = 0;
+
+	r.id = rte_dmamap_get_dev_id("test_tel_race");
+	TEST_ASSERT(r.id < 0, "race device attached already");
+	TEST_ASSERT_SUCCESS(attach("test_tel_race", 0, &r.id), "attach");
+	TEST_ASSERT_SUCCESS(rte_dmamap_detach(r.id), "detach");
+	TEST_ASSERT_SUCCESS(tel_open(&r.fd), "second connection");
+	if (pthread_create(&t, NULL, race_ask, &r) != 0) {
+		close(r.fd);
+		TEST_ASSERT(false, "thread");
+	}
+	for (i = 0; i < RACE_ROUNDS && ret == 0; i++)
+		ret = race_round(&r);
+	r.stop = true;
+	pthread_join(t, NULL);
+	close(r.fd);
+	TEST_ASSERT_SUCCESS(ret, "round %d: attach at id %d, map, detach", i,
+		r.id);
+	printf("  %u replies, %u refusals while detached\n", r.answered,
+		r.refused);
+	TEST_ASSERT_EQUAL(r.broken, 0, "%u replies neither whole nor refused",
+		r.broken);
+	TEST_ASSERT(r.answered + r.refused > 0, "no reply at all");
+	return TEST_SUCCESS;
+}
+
 static int
 test_bad_params(void)
 {
@@ -431,6 +538,7 @@ static struct unit_test_suite telemetry_suite = {
 		TEST_CASE(test_mappings_errors),
 		TEST_CASE(test_mappings_bounded),
 		TEST_CASE(test_mappings_debug_off),
+		TEST_CASE(test_mappings_vs_detach),
 		TEST_CASE(test_bad_params),
 		TEST_CASES_END()
 	}

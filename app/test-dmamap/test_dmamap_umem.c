@@ -147,13 +147,16 @@ suite_setup(void)
 static void
 suite_teardown(void)
 {
-	int16_t *devs[] = { &dev_dom, &dev_lazy, &dev_direct, &dev_nc,
+	int16_t *dev_ids[] = { &dev_dom, &dev_lazy, &dev_direct, &dev_nc,
 		&dev_nc_dom, &dev_tiny, &dev_low, &dev_debug };
 	unsigned int i;
 
-	for (i = 0; i < RTE_DIM(devs); i++)
-		if (*devs[i] >= 0)
-			rte_dmamap_detach(*devs[i]);
+	for (i = 0; i < RTE_DIM(dev_ids); i++) {
+		int16_t id = *dev_ids[i];
+
+		if (id >= 0)
+			rte_dmamap_detach(id);
+	}
 	rte_dmamap_domain_destroy(dom_strict);
 	rte_dmamap_domain_destroy(dom_lazy);
 	rte_dmamap_domain_destroy(dom_tiny);
@@ -881,7 +884,7 @@ test_outstanding_rx(void)
 {
 	struct rte_dmamap_umem_dev_info di;
 	uint32_t lens[4] = { 60, 60, 60, 60 };
-	rte_iova_t iovas[4];
+	rte_iova_t iovas[4] = { 0 };
 	void *f[4];
 
 	TEST_ASSERT_SUCCESS(rte_dmamap_umem_attach(um, dev_dom), "attach");
@@ -906,7 +909,7 @@ test_outstanding_tx(void)
 {
 	struct rte_dmamap_umem_dev_info di;
 	uint32_t lens[3] = { 64, 128, 1500 };
-	rte_iova_t iovas[3];
+	rte_iova_t iovas[3] = { 0 };
 	void *f[3];
 
 	TEST_ASSERT_SUCCESS(rte_dmamap_umem_attach(um, dev_direct), "attach");
@@ -1096,7 +1099,7 @@ test_ring_completion(void)
 	struct rte_dmamap_umem_dev_info di;
 	struct rte_dmamap_umem_ring *r;
 	uint32_t lens[4] = { 60, 60, 60, 60 };
-	rte_iova_t iovas[4];
+	rte_iova_t iovas[4] = { 0 };
 	void *f[4], *got[4];
 
 	TEST_ASSERT_SUCCESS(rte_dmamap_umem_attach(um, dev_direct), "attach");
@@ -1215,7 +1218,7 @@ check_nc_rx(int16_t dev)
 {
 	uint32_t lens[4] = { 60, 61, 62, 63 };
 	uint64_t syncs = syncs_of(dev);
-	rte_iova_t iovas[4];
+	rte_iova_t iovas[4] = { 0 };
 	void *f[4], *bufs[4];
 	unsigned int i;
 

@@ -168,7 +168,7 @@ test_umem_vs_mempool(void)
 	perf_report(TEST_NAME, "umem_alloc_free_ns", u, "ns");
 	perf_report(TEST_NAME, "umem_vs_mempool_ratio", ratio, "x");
 	printf("  umem alloc+free %.2f ns/frame, mempool get+put %.2f ns/object "
-		"(cache %u, burst %u): %.2fx (target <= %.1fx): %s\n", u, m,
+		"(cache %d, burst %d): %.2fx (target <= %.1fx): %s\n", u, m,
 		CACHE, BURST, ratio, TARGET_RATIO,
 		ratio <= TARGET_RATIO ? "met" : "missed");
 	return TEST_SUCCESS;

@@ -159,7 +159,7 @@ report_1g(double table, double memseg, double v2i, double ratio)
 	perf_report(PERF_TEST, "translate_memseg_ns", memseg, "ns");
 	perf_report(PERF_TEST, "translate_virt2iova_ns", v2i, "ns");
 	perf_report(PERF_TEST, "translate_memseg_ratio", ratio, "x");
-	printf("  1 GiB, %u random addresses x %u, median of %u: table %.2f ns, "
+	printf("  1 GiB, %u random addresses x %d, median of %d: table %.2f ns, "
 		"memseg %.2f ns (%.1fx), rte_mem_virt2iova %.1f ns (%.0fx)\n",
 		NB_ADDRS, NB_PASSES, REPS, table, memseg, ratio, v2i, v2i / table);
 	printf("  targets: <= %.0f ns %s, >= %.0fx the memseg path %s\n",

@@ -907,7 +907,7 @@ test_rss_addresses_non_ip(void)
 	struct rte_eth_rss_conf rc = { .rss_key = key, .rss_key_len = 40 };
 	int pid = port_probe("ne_lo", "loopback=1");
 	struct rte_mbuf *m;
-	uint32_t h;
+	uint32_t h, a;
 
 	TEST_ASSERT(pid >= 0, "probe");
 	TEST_ASSERT_SUCCESS(port_start(pid, 2, &conf, pool), "start, 2 queues");
@@ -919,8 +919,11 @@ test_rss_addresses_non_ip(void)
 	TEST_ASSERT(!(m->ol_flags & RTE_MBUF_F_RX_RSS_HASH), "ARP hashed");
 	rte_pktmbuf_free(m);
 	frame_build(f, sizeof(f), 2, 2, 0);
-	t.v4.src_addr = rte_be_to_cpu_32(*(uint32_t *)(f + 26));
-	t.v4.dst_addr = rte_be_to_cpu_32(*(uint32_t *)(f + 30));
+	/* The addresses sit at 2-byte alignment in the frame. */
+	memcpy(&a, f + 26, sizeof(a));
+	t.v4.src_addr = rte_be_to_cpu_32(a);
+	memcpy(&a, f + 30, sizeof(a));
+	t.v4.dst_addr = rte_be_to_cpu_32(a);
 	h = rte_softrss((uint32_t *)&t, RTE_THASH_V4_L3_LEN, key);
 	m = frame_mbuf(f, sizeof(f), 1);
 	TEST_ASSERT_EQUAL(send_all(pid, 0, &m, 1), 1, "send IPv4");
@@ -1298,6 +1301,8 @@ test_net_emu_secondary(void)
 		rte_eth_dev_get_port_by_name("ne_b", &b) == 0, "ports attached");
 	TEST_ASSERT_SUCCESS(rte_eth_stats_get(a, &st), "stats");
 	TEST_ASSERT_EQUAL(st.opackets, ex->opackets, "primary's TX count");
+	TEST_ASSERT_SUCCESS(rte_eth_stats_get(b, &st), "stats");
+	TEST_ASSERT_EQUAL(st.ipackets, ex->ipackets, "primary's RX count");
 	TEST_ASSERT(xstat(a, "dma_maps") != UINT64_MAX, "xstats");
 	pool = mp;
 	TEST_ASSERT_SUCCESS(pair_traffic(a, b, 64), "bursts in the secondary");
@@ -1327,6 +1332,8 @@ test_secondary_process(void)
 	TEST_ASSERT_SUCCESS(pair_traffic(a, b, 32), "primary traffic");
 	rte_eth_stats_get(a, &st);
 	ex->opackets = st.opackets;
+	rte_eth_stats_get(b, &st);
+	ex->ipackets = st.ipackets;
 	ret = test_run_secondary("net_emu_secondary_autotest");
 	rte_memzone_free(mz);
 	TEST_ASSERT_EQUAL(ret, 0, "secondary process failed");

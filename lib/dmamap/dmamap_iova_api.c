@@ -411,25 +411,30 @@ rte_dmamap_iova_sync(int16_t dev_id, struct rte_dmamap_iova_state *state,
  */
 
 /*
- * Make what a non-coherent device wrote visible to the CPU before its pages
- * leave the domain; the pages are found through the domain itself.
+ * Make what a non-coherent device wrote to [iova, iova + len) visible to
+ * the CPU before its pages leave the domain: exactly those bytes, as the
+ * links gave them (the rest of a granule at either end is not the
+ * caller's buffer). Each granule's memory is found through the domain.
  */
 static void
-iova_api_sync_for_cpu(struct dmamap_dev *dev, rte_iova_t start, size_t len,
+iova_api_sync_for_cpu(struct dmamap_dev *dev, rte_iova_t iova, size_t len,
 		enum rte_dmamap_dir dir)
 {
-	size_t g = rte_dmamap_domain_granule(dev->domain), pos;
-	rte_iova_t target;
+	size_t g = rte_dmamap_domain_granule(dev->domain), piece;
+	rte_iova_t pos, end = iova + len, page, target;
 	void *va;
 
 	if (!(dev->flags & RTE_DMAMAP_F_NONCOHERENT) ||
 			dir == RTE_DMAMAP_TO_DEVICE)
 		return;
-	for (pos = 0; pos < len; pos += g) {
-		target = rte_dmamap_domain_translate(dev->domain, start + pos);
+	for (pos = iova; pos < end; pos += piece) {
+		page = RTE_ALIGN_FLOOR(pos, g);
+		piece = RTE_MIN(end, page + g) - pos;
+		target = rte_dmamap_domain_translate(dev->domain, page);
 		va = target == RTE_BAD_IOVA ? NULL : rte_dmamap_iova2virt(target);
 		if (va != NULL)
-			dmamap_dev_cache_sync(dev, va, start + pos, g, dir, true);
+			dmamap_dev_cache_sync(dev, RTE_PTR_ADD(va, pos - page),
+				pos, piece, dir, true);
 	}
 }
 
@@ -443,7 +448,7 @@ iova_api_unmap(struct dmamap_dev *dev, struct rte_dmamap_iova_state *state,
 	int ret;
 
 	iova_api_bounds(state, offset, size, &start, &len);
-	iova_api_sync_for_cpu(dev, start, len, dir);
+	iova_api_sync_for_cpu(dev, state->addr + offset, size, dir);
 	ret = dmamap_domain_unmap(dev->domain, start, len, false);
 	return iova_api_refuse(dev, ret);
 }

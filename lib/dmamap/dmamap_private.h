@@ -360,6 +360,11 @@ struct dmamap_dev {
 
 /* The shared record of an attached device, or NULL (rte_errno EINVAL). */
 struct dmamap_dev *dmamap_dev_get(int16_t dev_id);
+/* Run fn on an attached device, which stays attached until fn returns
+ * (rte_dmamap.c): for readers in other threads, such as telemetry.
+ */
+int dmamap_dev_read(int16_t dev_id,
+	int (*fn)(struct dmamap_dev *dev, void *arg), void *arg);
 /* Count on the calling lcore. */
 void dmamap_dev_count(struct dmamap_dev *dev, size_t field_offset, uint64_t n);
 #define DMAMAP_COUNT(dev, field, n) \

@@ -409,7 +409,7 @@ dmamap_sync_dispatch(struct dmamap_dev *dev, rte_iova_t iova, size_t len,
 		enum rte_dmamap_dir dir, bool for_cpu)
 {
 	void *va;
-	int ret = 0;
+	int ret;
 
 	if (dev->bounce != NULL && iova - dmamap_bounce_pool_iova(dev->bounce) <
 			dmamap_bounce_pool_size(dev->bounce)) {

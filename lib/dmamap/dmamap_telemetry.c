@@ -10,7 +10,10 @@
  *   /dmamap/mappings,<id>   live mappings and misuse counts of a device the
  *                           debug checker tracks
  * Handlers only read: devices through the public API, mappings through the
- * device's debug tracker.
+ * device's debug tracker. They run in telemetry's thread, beside the
+ * application's: each reads a device through dmamap_dev_read(), which
+ * keeps a concurrent detach from freeing the device's objects (its debug
+ * tracker, domain, bounce pool) under it.
  */
 
 #include <ctype.h>
@@ -131,6 +134,12 @@ telemetry_list(const char *cmd __rte_unused, const char *params __rte_unused,
 }
 
 static int
+telemetry_info_get(struct dmamap_dev *dev, void *info)
+{
+	return rte_dmamap_info_get(dev->dev_id, info);
+}
+
+static int
 telemetry_info(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct rte_dmamap_info info;
@@ -139,7 +148,7 @@ telemetry_info(const char *cmd, const char *params, struct rte_tel_data *d)
 
 	ret = telemetry_dev_id(cmd, params, &id);
 	if (ret == 0)
-		ret = rte_dmamap_info_get(id, &info);
+		ret = dmamap_dev_read(id, telemetry_info_get, &info);
 	if (ret < 0)
 		return ret;
 	rte_tel_data_start_dict(d);
@@ -157,6 +166,12 @@ telemetry_info(const char *cmd, const char *params, struct rte_tel_data *d)
 }
 
 static int
+telemetry_stats_get(struct dmamap_dev *dev, void *stats)
+{
+	return rte_dmamap_stats_get(dev->dev_id, stats);
+}
+
+static int
 telemetry_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct rte_dmamap_stats stats;
@@ -169,7 +184,7 @@ telemetry_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 		sizeof(struct rte_dmamap_stats));
 	ret = telemetry_dev_id(cmd, params, &id);
 	if (ret == 0)
-		ret = rte_dmamap_stats_get(id, &stats);
+		ret = dmamap_dev_read(id, telemetry_stats_get, &stats);
 	if (ret < 0)
 		return ret;
 	rte_tel_data_start_dict(d);
@@ -240,32 +255,26 @@ telemetry_add_mapping(const void *va, rte_iova_t iova, size_t len,
 	return ++m->listed == TELEMETRY_MAPPINGS_MAX;
 }
 
-static struct dmamap_debug *
-telemetry_debug_of(const char *cmd, const char *params)
-{
-	struct dmamap_dev *dev;
-	int16_t id;
+struct telemetry_mappings_req {
+	const char *cmd;
+	struct rte_tel_data *d;
+};
 
-	if (telemetry_dev_id(cmd, params, &id) < 0)
-		return NULL;
-	dev = dmamap_dev_get(id);
-	if (dev == NULL)
-		return NULL;
-	if (dev->debug == NULL)
-		DMAMAP_LOG(WARNING, "%s: the debug checker is off for %s", cmd,
-			dev->name);
-	return dev->debug;
-}
-
+/* The reply, built while the device cannot be detached. */
 static int
-telemetry_mappings(const char *cmd, const char *params, struct rte_tel_data *d)
+telemetry_mappings_of(struct dmamap_dev *dev, void *arg)
 {
+	struct telemetry_mappings_req *req = arg;
 	struct telemetry_mappings m = { .listed = 0 };
-	struct dmamap_debug *dbg = telemetry_debug_of(cmd, params);
+	struct dmamap_debug *dbg = dev->debug;
+	struct rte_tel_data *d = req->d;
 	int c, e;
 
-	if (dbg == NULL)
+	if (dbg == NULL) {
+		DMAMAP_LOG(WARNING, "%s: the debug checker is off for %s",
+			req->cmd, dev->name);
 		return -EINVAL;
+	}
 	if (telemetry_cols_alloc(&m) < 0)
 		return -ENOMEM;
 	dmamap_debug_walk(dbg, telemetry_add_mapping, &m);
@@ -280,6 +289,17 @@ telemetry_mappings(const char *cmd, const char *params, struct rte_tel_data *d)
 				m.col[c], 0) < 0)
 			rte_tel_data_free(m.col[c]);
 	return 0;
+}
+
+static int
+telemetry_mappings(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct telemetry_mappings_req req = { .cmd = cmd, .d = d };
+	int16_t id;
+
+	if (telemetry_dev_id(cmd, params, &id) < 0)
+		return -EINVAL;
+	return dmamap_dev_read(id, telemetry_mappings_of, &req);
 }
 
 RTE_INIT(dmamap_telemetry_init)

@@ -21,6 +21,7 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_memzone.h>
+#include <rte_rwlock.h>
 
 #include "dmamap_private.h"
 
@@ -34,6 +35,11 @@ RTE_LOG_REGISTER(dmamap_logtype, lib.dmamap, NOTICE);
 
 struct dmamap_shared {
 	bool debug_default;
+	/* Readers outside the attach path (telemetry, in any process) hold
+	 * it shared while they use a device; detach takes it exclusive to
+	 * retire the device, so nothing it frees is still being read.
+	 */
+	rte_rwlock_t devs_lock;
 	struct dmamap_dev devs[RTE_DMAMAP_MAX_DEVS];
 };
 
@@ -51,14 +57,18 @@ dmamap_shared_init(void)
 {
 	const struct rte_memzone *mz;
 
-	if (dmamap_shared != NULL)
+	if (__atomic_load_n(&dmamap_shared, __ATOMIC_ACQUIRE) != NULL)
 		return 0;
 	if (rte_eal_process_type() == RTE_PROC_PRIMARY) {
-		mz = rte_memzone_lookup(DMAMAP_DEVS_MZ);
-		if (mz == NULL)
-			mz = rte_memzone_reserve(DMAMAP_DEVS_MZ,
-				sizeof(struct dmamap_shared), SOCKET_ID_ANY, 0);
-		if (mz != NULL && getenv("RTE_DMAMAP_DEBUG") != NULL &&
+		/* Reserve first: a lookup then a reserve lets two threads
+		 * both miss the zone, and the loser's reserve fail. The one
+		 * whose reserve made the zone sets it up.
+		 */
+		mz = rte_memzone_reserve(DMAMAP_DEVS_MZ,
+			sizeof(struct dmamap_shared), SOCKET_ID_ANY, 0);
+		if (mz == NULL && rte_errno == EEXIST)
+			mz = rte_memzone_lookup(DMAMAP_DEVS_MZ);
+		else if (mz != NULL && getenv("RTE_DMAMAP_DEBUG") != NULL &&
 				strcmp(getenv("RTE_DMAMAP_DEBUG"), "0") != 0)
 			((struct dmamap_shared *)mz->addr)->debug_default = true;
 	} else {
@@ -71,7 +81,7 @@ dmamap_shared_init(void)
 			rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
-	dmamap_shared = mz->addr;
+	__atomic_store_n(&dmamap_shared, mz->addr, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -467,12 +477,37 @@ rte_dmamap_detach(int16_t dev_id)
 		pthread_mutex_unlock(&dmamap_attach_lock);
 		return -EINVAL;
 	}
+	/* Once readers are out, none can find the device again. */
+	rte_rwlock_write_lock(&dmamap_shared->devs_lock);
 	dmamap_fp_clear(dev_id);
 	__atomic_store_n(&dev->attached, false, __ATOMIC_RELEASE);
+	rte_rwlock_write_unlock(&dmamap_shared->devs_lock);
 	dmamap_dev_release(dev);
 	pthread_mutex_unlock(&dmamap_attach_lock);
 	DMAMAP_LOG(INFO, "%s: detached (id %d)", dev->name, dev_id);
 	return 0;
+}
+
+/*
+ * Run fn on an attached device, which stays attached until fn returns: a
+ * concurrent detach waits. fn must not attach or detach. Returns what fn
+ * returns; -EINVAL when no device has the id.
+ * (Internal interface of the telemetry commands.)
+ */
+int
+dmamap_dev_read(int16_t dev_id, int (*fn)(struct dmamap_dev *dev, void *arg),
+		void *arg)
+{
+	struct dmamap_dev *dev;
+	int ret;
+
+	if (dmamap_shared_init() < 0)
+		return -EINVAL;
+	rte_rwlock_read_lock(&dmamap_shared->devs_lock);
+	dev = dmamap_dev_get(dev_id);
+	ret = dev == NULL ? -EINVAL : fn(dev, arg);
+	rte_rwlock_read_unlock(&dmamap_shared->devs_lock);
+	return ret;
 }
 
 int
