@@ -97,6 +97,12 @@ configs+=("emu-bypass-identity|-d librte_net_emu.so --base-virtaddr=0x800000000 
 --mbuf-pool-ops-name dmamap_heap \
 -a emu:bench0,type=nic,peer=bench1,dma=bypass,iommu=off \
 -a emu:bench1,type=nic,peer=bench0,dma=bypass,iommu=off")
+# dma=umem: testpmd's mbuf pool gets the umem mempool ops from EAL.
+for iommu in off strict lazy; do
+	configs+=("emu-umem-iommu_$iommu|-d librte_net_emu.so --mbuf-pool-ops-name dmamap_umem \
+-a emu:bench0,type=nic,peer=bench1,dma=umem,iommu=$iommu \
+-a emu:bench1,type=nic,peer=bench0,dma=umem,iommu=$iommu")
+done
 configs+=("memif|--vdev=net_memif0,role=server,socket=$sock \
 --vdev=net_memif1,role=client,socket=$sock")
 configs+=("ring|--vdev=net_ring0 --vdev=net_ring1")

@@ -11,7 +11,7 @@
  *   pcap_rx=<file>      receive the packets of a capture file
  *   pcap_tx=<file>      write sent packets to a capture file
  *   iface=<name>        a live kernel interface, through libpcap
- *   dma=bypass|premap|stream   how buffers get their device address
+ *   dma=bypass|premap|stream|umem   how buffers get their device address
  *   mac=<xx:xx:xx:xx:xx:xx>    MAC address (default derived from the name)
  * A port has one wire: peer, loopback, pcap_rx/pcap_tx or iface.
  */
@@ -57,6 +57,7 @@ static const char * const emu_dma_names[] = {
 	[EMU_DMA_BYPASS] = "bypass",
 	[EMU_DMA_PREMAP] = "premap",
 	[EMU_DMA_STREAM] = "stream",
+	[EMU_DMA_UMEM] = "umem",
 };
 
 static const uint8_t emu_default_rss_key[EMU_RSS_KEY_LEN] = {
@@ -125,7 +126,8 @@ emu_arg_dma(const char *dev, const char *value, struct emu_conf *c)
 			c->dma = i;
 			return 0;
 		}
-	EMU_LOG(ERR, "%s: dma=%s: expected bypass, premap or stream", dev, value);
+	EMU_LOG(ERR, "%s: dma=%s: expected bypass, premap, stream or umem",
+		dev, value);
 	return -EINVAL;
 }
 
@@ -972,8 +974,14 @@ emu_eth_dev_setup(struct rte_eth_dev *eth_dev, struct rte_emu_device *edev,
 	eth_dev->device = &edev->device;
 	eth_dev->dev_ops = &emu_ops;
 	eth_dev->process_private = proc;
-	eth_dev->rx_pkt_burst = emu_rx_burst;
-	eth_dev->tx_pkt_burst = emu_tx_burst;
+	/* The mode is shared port state: a secondary process picks the same. */
+	if (emu_port_of(eth_dev)->conf.dma == EMU_DMA_UMEM) {
+		eth_dev->rx_pkt_burst = emu_rx_burst_umem;
+		eth_dev->tx_pkt_burst = emu_tx_burst_umem;
+	} else {
+		eth_dev->rx_pkt_burst = emu_rx_burst;
+		eth_dev->tx_pkt_burst = emu_tx_burst;
+	}
 }
 
 static int
@@ -1128,5 +1136,5 @@ RTE_PMD_REGISTER_PARAM_STRING(net_emu,
 	EMU_ARG_PCAP_RX "=<file> "
 	EMU_ARG_PCAP_TX "=<file> "
 	EMU_ARG_IFACE "=<interface> "
-	EMU_ARG_DMA "=bypass|premap|stream "
+	EMU_ARG_DMA "=bypass|premap|stream|umem "
 	EMU_ARG_MAC "=<xx:xx:xx:xx:xx:xx>");

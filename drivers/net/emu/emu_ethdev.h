@@ -47,6 +47,7 @@
 
 #include <ethdev_driver.h>
 #include <rte_dmamap.h>
+#include <rte_dmamap_umem.h>
 
 #include "bus_emu_driver.h"
 
@@ -129,6 +130,7 @@ enum emu_dma_mode {
 	EMU_DMA_BYPASS = 0,  /* the IOVA EAL gives the mbuf */
 	EMU_DMA_PREMAP,      /* each mempool mapped once, IOVA by offset */
 	EMU_DMA_STREAM,      /* map per packet, unmap at completion */
+	EMU_DMA_UMEM,        /* RX pools are umems attached once; foreign TX copied */
 };
 
 /* What the port is cabled to. */
@@ -185,6 +187,9 @@ struct emu_queue_stats {
 	uint64_t dma_faults;     /* DMA the platform refused */
 	uint64_t desc_errors;    /* TX: malformed descriptor chain */
 	uint64_t link_down;      /* TX: dropped, wire down */
+	/* umem: TX packets copied into frames of the queue's umem. */
+	uint64_t umem_copies;
+	uint64_t umem_copy_nobufs; /* TX stopped: no umem frame to copy to */
 };
 
 struct emu_port;
@@ -219,6 +224,15 @@ struct emu_queue {
 	 */
 	bool plain;
 	bool stream;
+	/*
+	 * dma=umem: the umem the queue's buffers are in (RX: its pool's, set at
+	 * setup; TX: that of an RX queue, set at start), the device attached to
+	 * it once per queue. TX packets outside it are copied into mbufs of
+	 * umem_mp, copy_room bytes each. NULL in the other modes.
+	 */
+	struct rte_dmamap_umem *umem;
+	struct rte_mempool *umem_mp;
+	uint16_t copy_room;
 	/* The doorbell register. */
 	uint32_t doorbell __rte_cache_aligned;
 	/* Device state. */
@@ -316,6 +330,9 @@ int emu_queue_start(struct emu_queue *q);
 void emu_queue_stop(struct emu_queue *q);
 uint16_t emu_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n);
 uint16_t emu_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n);
+/* dma=umem bursts, chosen at probe. */
+uint16_t emu_rx_burst_umem(void *rxq, struct rte_mbuf **pkts, uint16_t n);
+uint16_t emu_tx_burst_umem(void *txq, struct rte_mbuf **pkts, uint16_t n);
 int emu_tx_done_cleanup(void *txq, uint32_t free_cnt);
 /* premap: map the port's RX pools at start; unmap every pool at stop. */
 int emu_pools_map_rx(struct emu_port *port);

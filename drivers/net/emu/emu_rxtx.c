@@ -12,6 +12,12 @@
  * it is posted and unmaps it at completion. A non-coherent device needs
  * syncs in premap mode (stream mode syncs in map and unmap; bypass is
  * refused for it at start).
+ *
+ * umem mode has bursts of its own (emu_rx_burst_umem, emu_tx_burst_umem):
+ * every RX pool is a umem the device is attached to once, so no buffer is
+ * ever mapped; buffers change owner through the umem's post and done calls,
+ * which sync only when the attachment says the device needs it. A TX
+ * packet outside the queue's umem is copied into umem mbufs first.
  */
 
 #include <errno.h>
@@ -27,6 +33,7 @@
 
 #define EMU_RX_BULK 64   /* mbufs allocated per refill step */
 #define EMU_FREE_BULK 64 /* mbufs returned per mempool call */
+#define EMU_UMEM_BATCH 32 /* umem: buffers per post or done call */
 
 /*
  * Store a 16-byte descriptor given as its two little-endian words (the
@@ -343,23 +350,123 @@ emu_queue_ring_alloc(struct emu_port *port, struct emu_queue *q)
 	return 0;
 }
 
+/*
+ * umem: attachments of the port's device to the umems its queues use.
+ */
+
+/* The umem of an RX queue's pool; NULL (logged) when the pool is none. */
+static struct rte_dmamap_umem *
+emu_umem_of_pool(const struct emu_port *port, uint16_t qid,
+		const struct rte_mempool *mp)
+{
+	struct rte_dmamap_umem *umem = rte_dmamap_umem_from_mempool(mp);
+
+	if (umem == NULL)
+		EMU_LOG(ERR, "%s: RX queue %u: dma=umem needs an mbuf pool created with ops "
+			RTE_DMAMAP_UMEM_MEMPOOL_OPS " (pool %s has ops %s)",
+			port->name, qid, mp->name,
+			rte_mempool_get_ops(mp->ops_index)->name);
+	return umem;
+}
+
+/* Attach the port's device to a umem for a queue (counted per queue). */
+static int
+emu_umem_attach(struct emu_port *port, struct emu_queue *q,
+		struct rte_dmamap_umem *umem, struct rte_mempool *mp)
+{
+	int ret = rte_dmamap_umem_attach(umem, port->dmamap_id);
+
+	if (ret < 0) {
+		EMU_LOG(ERR, "%s: %s queue %u: dma=umem: cannot attach the device to the umem of pool %s: %s",
+			port->name, q->is_rx ? "RX" : "TX", q->qid, mp->name,
+			rte_strerror(-ret));
+		return ret;
+	}
+	q->umem = umem;
+	q->umem_mp = mp;
+	q->copy_room = RTE_MIN(rte_pktmbuf_data_room_size(mp) -
+		RTE_PKTMBUF_HEADROOM, UINT16_MAX);
+	return 0;
+}
+
+/* Drop a queue's attachment; its buffers must be back (queue stopped). */
+static void
+emu_umem_detach(struct emu_port *port, struct emu_queue *q)
+{
+	int ret;
+
+	if (q->umem == NULL)
+		return;
+	ret = rte_dmamap_umem_detach(q->umem, port->dmamap_id);
+	if (ret < 0)
+		EMU_LOG(ERR, "%s: %s queue %u: cannot detach the device from the umem of pool %s: %s",
+			port->name, q->is_rx ? "RX" : "TX", q->qid,
+			q->umem_mp->name, rte_strerror(-ret));
+	q->umem = NULL;
+	q->umem_mp = NULL;
+}
+
+/*
+ * The RX queue whose umem a TX queue sends from: the RX queue of the same
+ * index, else the first one. Received mbufs forwarded from that umem go
+ * out without a copy.
+ */
+static const struct emu_queue *
+emu_umem_tx_source(const struct emu_port *port, uint16_t qid)
+{
+	const struct rte_eth_dev_data *data = port->data;
+	const struct emu_queue *rq;
+	uint16_t i;
+
+	if (qid < data->nb_rx_queues && data->rx_queues[qid] != NULL)
+		return data->rx_queues[qid];
+	for (i = 0; i < data->nb_rx_queues; i++) {
+		rq = data->rx_queues[i];
+		if (rq != NULL)
+			return rq;
+	}
+	return NULL;
+}
+
+static int
+emu_umem_tx_bind(struct emu_port *port, struct emu_queue *q)
+{
+	const struct emu_queue *rq = emu_umem_tx_source(port, q->qid);
+
+	if (rq == NULL || rq->umem == NULL) {
+		EMU_LOG(ERR, "%s: TX queue %u: dma=umem: no RX queue set up, so no umem to send from",
+			port->name, q->qid);
+		return -EINVAL;
+	}
+	return emu_umem_attach(port, q, rq->umem, rq->mp);
+}
+
 int
 emu_queue_setup(struct rte_eth_dev *dev, uint16_t qid, bool rx,
 		uint16_t nb_desc, unsigned int socket_id, uint64_t offloads,
 		struct rte_mempool *mp)
 {
 	struct emu_port *port = emu_port_of(dev);
+	struct rte_dmamap_umem *umem = NULL;
 	struct emu_queue *q;
 	int ret;
 
 	ret = emu_queue_check(port, qid, rx, nb_desc, mp);
 	if (ret < 0)
 		return ret;
+	/* Refused before anything is allocated or attached. */
+	if (rx && port->conf.dma == EMU_DMA_UMEM) {
+		umem = emu_umem_of_pool(port, qid, mp);
+		if (umem == NULL)
+			return -EINVAL;
+	}
 	q = emu_queue_alloc(port, qid, rx, nb_desc, socket_id, mp);
 	if (q == NULL)
 		return -ENOMEM;
 	q->offloads = offloads;
 	ret = emu_queue_ring_alloc(port, q);
+	if (ret == 0 && umem != NULL)
+		ret = emu_umem_attach(port, q, umem, mp);
 	if (ret < 0) {
 		emu_queue_free(port, q);
 		return ret;
@@ -382,6 +489,7 @@ emu_queue_release(struct rte_eth_dev *dev, uint16_t qid, bool rx)
 		return;
 	if (q->started)
 		emu_queue_stop(q);
+	emu_umem_detach(port, q);
 	emu_queue_free(port, q);
 	*slot = NULL;
 }
@@ -512,13 +620,90 @@ emu_rx_rearm(struct emu_queue *q, struct rte_mbuf **mb, uint32_t n)
 			offsetof(struct rte_mbuf, rearm_data)) = q->rearm;
 }
 
+/* umem: the address an RX mbuf was posted at. */
+static __rte_always_inline void *
+emu_umem_rx_buf(const struct rte_mbuf *m)
+{
+	return RTE_PTR_ADD(m->buf_addr, RTE_PKTMBUF_HEADROOM);
+}
+
+/*
+ * umem: take one buffer back from the device. A descriptor the device
+ * wrote nothing to (an error) gives its whole buffer back.
+ */
+static inline void
+emu_umem_rx_done_one(struct emu_port *port, struct emu_queue *q,
+		struct rte_mbuf *m, uint16_t len)
+{
+	void *buf = emu_umem_rx_buf(m);
+	uint32_t l = len != 0 ? len : q->buf_len;
+
+	rte_dmamap_umem_rx_done(q->umem, port->dmamap_id, &buf, &l, 1);
+}
+
+/*
+ * umem: post fresh mbufs of the queue's umem pool at the tail, all of
+ * them. rx_post gives their device addresses and syncs their data rooms
+ * for the device when the attachment needs it. Its "nothing done" errors
+ * (device not attached, a buffer outside the umem) cannot happen here:
+ * the queue holds an attachment and the mbufs come from the umem's own
+ * pool. So an error is a refused sync, and the buffers are posted anyway.
+ */
+static uint32_t
+emu_rx_post_umem(struct emu_port *port, struct emu_queue *q,
+		struct rte_mbuf **mb, uint32_t n)
+{
+	union emu_rx_desc *ring = q->ring;
+	struct emu_swd *s, *sw = q->sw;
+	uint32_t tail = q->tail, mask = q->mask, i;
+	const uint64_t rearm = q->rearm;
+	const uint16_t buf_len = q->buf_len;
+	rte_iova_t iovas[EMU_RX_BULK];
+	void *bufs[EMU_RX_BULK];
+
+	for (i = 0; i < n; i++)
+		bufs[i] = emu_umem_rx_buf(mb[i]);
+	if (unlikely(rte_dmamap_umem_rx_post(q->umem, port->dmamap_id, bufs,
+			buf_len, iovas, n) < 0))
+		q->st.map_errors++;
+	for (i = 0; i < n; i++) {
+		*(uint64_t *)RTE_PTR_ADD(mb[i], offsetof(struct rte_mbuf,
+			rearm_data)) = rearm;
+		s = &sw[tail & mask];
+		s->mbuf = mb[i];
+		s->iova = iovas[i];
+		s->len = buf_len;
+		s->unmap = false;
+		emu_desc_store(&ring[tail++ & mask], iovas[i], buf_len);
+	}
+	q->tail = tail;
+	return n;
+}
+
+/* Post n fresh mbufs at the tail; returns how many were posted. */
+static uint32_t
+emu_rx_post_bulk(struct emu_port *port, struct emu_queue *q,
+		struct rte_mbuf **mb, uint32_t n)
+{
+	bool failed = false;
+	uint32_t i;
+
+	if (q->umem != NULL)
+		return emu_rx_post_umem(port, q, mb, n);
+	i = q->plain ? emu_rx_post_plain(port, q, mb, n, &failed) : 0;
+	emu_rx_rearm(q, mb + i, n - i);
+	for (; i < n && !failed; i++)
+		if (unlikely(!emu_rx_post(port, q, mb[i])))
+			break;
+	return i;
+}
+
 /* Post buffers in every free slot; returns how many slots stay empty. */
 static uint32_t
 emu_rx_refill(struct emu_port *port, struct emu_queue *q)
 {
 	struct rte_mbuf *mb[EMU_RX_BULK];
 	uint32_t room, n, i;
-	bool failed;
 
 	room = q->clean + q->nb_desc - q->tail;
 	while (room > 0) {
@@ -527,12 +712,7 @@ emu_rx_refill(struct emu_port *port, struct emu_queue *q)
 			q->st.nombuf += n;
 			break;
 		}
-		failed = false;
-		i = q->plain ? emu_rx_post_plain(port, q, mb, n, &failed) : 0;
-		emu_rx_rearm(q, mb + i, n - i);
-		for (; i < n && !failed; i++)
-			if (unlikely(!emu_rx_post(port, q, mb[i])))
-				break;
+		i = emu_rx_post_bulk(port, q, mb, n);
 		if (unlikely(i < n)) {
 			q->st.map_errors++;
 			rte_mempool_put_bulk(q->mp, (void **)&mb[i], n - i);
@@ -558,6 +738,8 @@ emu_rx_take(struct emu_port *port, struct emu_queue *q, uint32_t idx,
 	*hash = rte_le_to_cpu_32(d->wb.rss_hash);
 	emu_buf_sync(port, s, *len, true);
 	emu_buf_unmap(port, s, RTE_DMAMAP_FROM_DEVICE);
+	if (q->umem != NULL)
+		emu_umem_rx_done_one(port, q, m, *len);
 	s->mbuf = NULL;
 	m->data_len = *len;
 	m->pkt_len = *len;
@@ -679,6 +861,91 @@ emu_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 }
 
 /*
+ * umem: packets of one descriptor without error, up to head, as
+ * emu_rx_plain() takes them; the buffers go back from the device in
+ * batches through rx_done (which syncs the received bytes for the CPU when
+ * the device needs it), all before the burst returns them.
+ */
+static uint16_t
+emu_rx_umem_plain(struct emu_port *port, struct emu_queue *q,
+		struct rte_mbuf **pkts, uint16_t n, uint32_t head,
+		uint64_t *bytes)
+{
+	const union emu_rx_desc *ring = q->ring;
+	struct emu_swd *sw = q->sw;
+	uint32_t clean = q->clean, mask = q->mask, slot, k = 0;
+	uint32_t lens[EMU_UMEM_BATCH];
+	void *bufs[EMU_UMEM_BATCH];
+	uint16_t nb = 0, len, flags;
+	uint64_t b = 0;
+	struct rte_mbuf *m;
+
+	for (; clean != head && nb < n; clean++) {
+		slot = clean & mask;
+		flags = rte_le_to_cpu_16(ring[slot].wb.flags);
+		if (unlikely((flags & (EMU_RXD_EOP | EMU_RXD_ERR)) !=
+				EMU_RXD_EOP || ring[slot].wb.len == 0))
+			break;
+		m = sw[slot].mbuf;
+		len = rte_le_to_cpu_16(ring[slot].wb.len);
+		m->data_len = len;
+		m->pkt_len = len;
+		m->packet_type = 0;
+		m->ol_flags = 0;
+		if (flags & EMU_RXD_RSS) {
+			m->hash.rss = rte_le_to_cpu_32(ring[slot].wb.rss_hash);
+			m->ol_flags = RTE_MBUF_F_RX_RSS_HASH;
+		}
+		bufs[k] = emu_umem_rx_buf(m);
+		lens[k++] = len;
+		if (unlikely(k == EMU_UMEM_BATCH)) {
+			rte_dmamap_umem_rx_done(q->umem, port->dmamap_id, bufs,
+				lens, k);
+			k = 0;
+		}
+		pkts[nb++] = m;
+		b += len;
+	}
+	if (k > 0)
+		rte_dmamap_umem_rx_done(q->umem, port->dmamap_id, bufs, lens, k);
+	q->clean = clean;
+	*bytes += b;
+	return nb;
+}
+
+uint16_t
+emu_rx_burst_umem(void *rxq, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct emu_queue *q = rxq;
+	struct emu_port *port = q->port;
+	uint64_t bytes = 0;
+	uint32_t head;
+	uint16_t nb;
+	struct rte_mbuf *m;
+
+	if (unlikely(!q->started))
+		return 0;
+	if (port->conf.wire == EMU_WIRE_PCAP || port->conf.wire == EMU_WIRE_IFACE)
+		emu_wire_poll(port);
+	head = __atomic_load_n(&q->status->head, __ATOMIC_ACQUIRE);
+	nb = emu_rx_umem_plain(port, q, pkts, n, head, &bytes);
+	/* Several descriptors or an error: emu_rx_take() gives each back. */
+	while (q->clean != head && nb < n) {
+		m = emu_rx_packet(port, q, head);
+		if (m == NULL)
+			continue;
+		bytes += m->pkt_len;
+		pkts[nb++] = m;
+		nb += emu_rx_umem_plain(port, q, pkts + nb, n - nb, head, &bytes);
+	}
+	if (q->clean + q->nb_desc - q->tail >= EMU_REFILL_THRESH)
+		emu_rx_refill(port, q);
+	q->st.packets += nb;
+	q->st.bytes += bytes;
+	return nb;
+}
+
+/*
  * TX.
  */
 
@@ -736,6 +1003,9 @@ emu_tx_clean(struct emu_port *port, struct emu_queue *q, uint32_t max)
 	}
 	emu_free_flush(fb, &nfb);
 	q->clean = clean + n;
+	/* umem: every descriptor was a umem buffer posted with tx_post. */
+	if (q->umem != NULL && n > 0)
+		rte_dmamap_umem_tx_done(q->umem, port->dmamap_id, n);
 	return n;
 }
 
@@ -959,6 +1229,239 @@ emu_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n)
 }
 
 /*
+ * umem TX. A packet goes out without a copy when each of its segments
+ * holds data in the queue's umem: an mbuf of the umem's pool or a clone of
+ * one (an external buffer may straddle frames: it is copied). Other
+ * packets are copied into mbufs of the umem's pool, gathered, and the
+ * original is freed at once. Every descriptor posted is a umem buffer,
+ * handed over with tx_post and given back with tx_done when cleaned.
+ */
+
+/* Whether an mbuf segment is sent in place. */
+static __rte_always_inline bool
+emu_umem_seg_in(const struct rte_dmamap_umem *umem, const struct rte_mbuf *m)
+{
+	return m->data_len != 0 && !RTE_MBUF_HAS_EXTBUF(m) &&
+		rte_dmamap_umem_contains(umem, rte_pktmbuf_mtod(m, void *));
+}
+
+static bool
+emu_umem_pkt_in(const struct rte_dmamap_umem *umem, const struct rte_mbuf *m)
+{
+	uint16_t i, nb = m->nb_segs;
+
+	for (i = 0; i < nb; i++, m = m->next)
+		if (!emu_umem_seg_in(umem, m))
+			return false;
+	return true;
+}
+
+/* Umem mbufs a copy of a packet takes. */
+static inline uint32_t
+emu_umem_copy_segs(const struct emu_queue *q, const struct rte_mbuf *m)
+{
+	return (m->pkt_len + q->copy_room - 1) / q->copy_room;
+}
+
+/* Copy a packet into nb fresh mbufs of the umem's pool; NULL without. */
+static struct rte_mbuf *
+emu_umem_copy(struct emu_queue *q, const struct rte_mbuf *pkt, uint32_t nb)
+{
+	struct rte_mbuf *seg[EMU_MAX_SEGS];
+	uint32_t i, off = 0, len;
+	const void *src;
+	void *dst;
+
+	if (rte_pktmbuf_alloc_bulk(q->umem_mp, seg, nb) != 0)
+		return NULL;
+	for (i = 0; i < nb; i++) {
+		len = RTE_MIN((uint32_t)q->copy_room, pkt->pkt_len - off);
+		dst = rte_pktmbuf_mtod(seg[i], void *);
+		/* In place when one segment holds it, else gathered to dst. */
+		src = rte_pktmbuf_read(pkt, off, len, dst);
+		if (src != dst)
+			rte_memcpy(dst, src, len);
+		seg[i]->data_len = len;
+		if (i > 0)
+			seg[i - 1]->next = seg[i];
+		off += len;
+	}
+	seg[0]->pkt_len = pkt->pkt_len;
+	seg[0]->nb_segs = nb;
+	seg[0]->port = pkt->port;
+	return seg[0];
+}
+
+/* Write the descriptors of n umem buffers with their device addresses. */
+static __rte_always_inline void
+emu_umem_tx_write(struct emu_queue *q, struct rte_mbuf **segs,
+		const uint32_t *lens, const rte_iova_t *iovas, uint32_t n,
+		bool packets)
+{
+	struct emu_tx_desc *ring = q->ring;
+	struct emu_swd *s, *sw = q->sw;
+	uint32_t tail = q->tail, mask = q->mask, i;
+	uint64_t flags;
+
+	for (i = 0; i < n; i++) {
+		s = &sw[tail & mask];
+		s->mbuf = segs[i];
+		s->iova = iovas[i];
+		s->len = lens[i];
+		s->unmap = false;
+		s->single = packets || n == 1;
+		flags = packets || i == n - 1 ? EMU_TXD_EOP : 0;
+		/* addr; len, flags and the reserved word */
+		emu_desc_store(&ring[tail++ & mask], iovas[i],
+			lens[i] | flags << 16);
+	}
+	q->tail = tail;
+}
+
+/* Post the segments of one packet in the umem. */
+static void
+emu_umem_tx_post_pkt(struct emu_port *port, struct emu_queue *q,
+		struct rte_mbuf *pkt)
+{
+	struct rte_mbuf *segs[EMU_MAX_SEGS], *m = pkt;
+	uint32_t lens[EMU_MAX_SEGS], i, nb = pkt->nb_segs;
+	rte_iova_t iovas[EMU_MAX_SEGS];
+	void *bufs[EMU_MAX_SEGS];
+
+	for (i = 0; i < nb; i++, m = m->next) {
+		segs[i] = m;
+		bufs[i] = rte_pktmbuf_mtod(m, void *);
+		lens[i] = m->data_len;
+	}
+	/* Every buffer is in the umem: an error is a refused sync. */
+	if (unlikely(rte_dmamap_umem_tx_post(q->umem, port->dmamap_id, bufs,
+			lens, iovas, nb) < 0))
+		q->st.map_errors++;
+	emu_umem_tx_write(q, segs, lens, iovas, nb, false);
+}
+
+/*
+ * Post packets of one segment in the umem, up to room descriptors, in
+ * batches of one tx_post each; returns how many were posted. It stops at
+ * the first packet the generic path must take.
+ */
+static uint16_t
+emu_tx_umem_plain(struct emu_port *port, struct emu_queue *q,
+		struct rte_mbuf **pkts, uint16_t n, uint32_t room, uint64_t *bytes)
+{
+	const struct rte_dmamap_umem *umem = q->umem;
+	uint32_t lens[EMU_UMEM_BATCH], i, k, done = 0;
+	rte_iova_t iovas[EMU_UMEM_BATCH];
+	void *bufs[EMU_UMEM_BATCH];
+	uint64_t b = 0;
+	struct rte_mbuf *m;
+
+	n = RTE_MIN((uint32_t)n, room);
+	while (done < n) {
+		k = RTE_MIN(n - done, (uint32_t)EMU_UMEM_BATCH);
+		for (i = 0; i < k; i++) {
+			m = pkts[done + i];
+			/* One segment of 1..EMU_MAX_FRAME bytes, in the umem. */
+			if (unlikely(m->nb_segs != 1 || m->pkt_len != m->data_len ||
+					(uint16_t)(m->data_len - 1) >= EMU_MAX_FRAME ||
+					!emu_umem_seg_in(umem, m)))
+				break;
+			bufs[i] = rte_pktmbuf_mtod(m, void *);
+			lens[i] = m->data_len;
+			b += m->data_len;
+		}
+		if (i == 0)
+			break;
+		if (unlikely(rte_dmamap_umem_tx_post(q->umem, port->dmamap_id,
+				bufs, lens, iovas, i) < 0))
+			q->st.map_errors++;
+		emu_umem_tx_write(q, pkts + done, lens, iovas, i, true);
+		done += i;
+		if (i < k)
+			break;
+	}
+	*bytes += b;
+	return done;
+}
+
+/*
+ * A packet the plain path left: copied first when not in the umem.
+ * Returns 1 when posted, 0 when dropped (counted), -1 when it must wait
+ * (no room, no umem mbuf to copy into).
+ */
+static int
+emu_tx_umem_one(struct emu_port *port, struct emu_queue *q,
+		struct rte_mbuf *m, uint32_t *room, uint64_t *bytes)
+{
+	struct rte_mbuf *c;
+	uint32_t nb;
+
+	if (unlikely(!emu_tx_valid(m)))
+		goto drop;
+	if (!emu_umem_pkt_in(q->umem, m)) {
+		nb = emu_umem_copy_segs(q, m);
+		if (nb > EMU_MAX_SEGS)
+			goto drop;
+		if (*room < nb)
+			return -1;
+		c = emu_umem_copy(q, m, nb);
+		if (c == NULL) {
+			q->st.umem_copy_nobufs++;
+			return -1;
+		}
+		q->st.umem_copies++;
+		rte_pktmbuf_free(m);
+		m = c;
+	} else if (*room < m->nb_segs) {
+		return -1;
+	}
+	emu_umem_tx_post_pkt(port, q, m);
+	*room -= m->nb_segs;
+	*bytes += m->pkt_len;
+	return 1;
+drop:
+	q->st.errors++;
+	rte_pktmbuf_free(m);
+	return 0;
+}
+
+uint16_t
+emu_tx_burst_umem(void *txq, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct emu_queue *q = txq;
+	struct emu_port *port = q->port;
+	uint64_t bytes = 0;
+	uint16_t i, k, sent = 0;
+	uint32_t room;
+	int ret;
+
+	if (unlikely(!q->started))
+		return 0;
+	room = q->clean + q->nb_desc - q->tail;
+	if (room < (uint32_t)EMU_FREE_THRESH + n)
+		room += emu_tx_clean(port, q, UINT32_MAX);
+	for (i = 0; i < n; i++) {
+		k = emu_tx_umem_plain(port, q, pkts + i, n - i, room, &bytes);
+		i += k;
+		room -= k;
+		sent += k;
+		if (i == n)
+			break;
+		ret = emu_tx_umem_one(port, q, pkts[i], &room, &bytes);
+		if (ret < 0)
+			break;
+		sent += ret;
+	}
+	q->st.packets += sent;
+	q->st.bytes += bytes;
+	emu_doorbell(q);
+	emu_model_tx(port, q);
+	/* Release at once what the device has done, while it is in cache. */
+	emu_tx_clean(port, q, UINT32_MAX);
+	return i;
+}
+
+/*
  * Start and stop.
  */
 
@@ -981,6 +1484,7 @@ emu_queue_paths(const struct emu_port *port, struct emu_queue *q)
 
 	q->stream = port->conf.dma == EMU_DMA_STREAM ||
 		(premap && port->premap_per_buffer);
+	/* umem queues run bursts of their own. */
 	q->plain = q->stream || port->conf.dma == EMU_DMA_BYPASS ||
 		(premap && port->coherent);
 }
@@ -992,6 +1496,9 @@ emu_queue_start(struct emu_queue *q)
 
 	if (q->started)
 		return 0;
+	if (!q->is_rx && port->conf.dma == EMU_DMA_UMEM &&
+			emu_umem_tx_bind(port, q) < 0)
+		return -EINVAL;
 	emu_queue_reset(q);
 	emu_queue_paths(port, q);
 	if (q->is_rx && emu_rx_refill(port, q) != 0) {
@@ -1022,9 +1529,20 @@ emu_queue_stop(struct emu_queue *q)
 		s = &q->sw[i & q->mask];
 		emu_buf_unmap(port, s, q->is_rx ? RTE_DMAMAP_FROM_DEVICE :
 			RTE_DMAMAP_TO_DEVICE);
+		if (q->umem != NULL && q->is_rx && s->mbuf != NULL)
+			emu_umem_rx_done_one(port, q, s->mbuf, 0);
 		if (s->mbuf != NULL)
 			rte_pktmbuf_free_seg(s->mbuf);
 		s->mbuf = NULL;
+	}
+	/* umem: the TX device gives back what it still held, then the queue
+	 * lets go of the umem it was bound to at start.
+	 */
+	if (q->umem != NULL && !q->is_rx) {
+		if (q->tail != q->clean)
+			rte_dmamap_umem_tx_done(q->umem, port->dmamap_id,
+				q->tail - q->clean);
+		emu_umem_detach(port, q);
 	}
 	q->clean = q->tail;
 }

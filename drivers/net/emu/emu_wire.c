@@ -122,6 +122,8 @@ emu_wire_open_iface(struct emu_port *port, struct emu_wire_proc *w)
 		EMU_LOG(ERR, "%s: iface=%s: %s", port->name, port->conf.iface,
 			pcap_geterr(w->live)[0] != '\0' ? pcap_geterr(w->live) :
 			pcap_statustostr(ret));
+		pcap_close(w->live);
+		w->live = NULL;
 		return ret == PCAP_ERROR_NO_SUCH_DEVICE ? -ENODEV : -EIO;
 	}
 	/* Do not receive what the port itself sends. */

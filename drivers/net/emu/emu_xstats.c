@@ -50,6 +50,8 @@ static const struct emu_xstat emu_xstats[] = {
 	EMU_XQ("tx_link_down_drops", EMU_XS_TXQ, link_down),
 	EMU_XQ("tx_map_errors", EMU_XS_TXQ, map_errors),
 	EMU_XQ("tx_doorbells", EMU_XS_TXQ, doorbells),
+	EMU_XQ("tx_umem_copies", EMU_XS_TXQ, umem_copies),
+	EMU_XQ("tx_umem_copy_nobufs", EMU_XS_TXQ, umem_copy_nobufs),
 	EMU_XD("dma_maps", maps),
 	EMU_XD("dma_unmaps", unmaps),
 	EMU_XD("dma_direct_maps", direct),
