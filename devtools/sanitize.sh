@@ -97,6 +97,12 @@ ninja -C "$build" || { say "build failed"; exit 1; }
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allow_user_segv_handler=1:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 say "ASAN_OPTIONS=$ASAN_OPTIONS"
+# Stock programs a test starts (dpdk-testpmd, dpdk-proc-info) load the
+# instrumented drivers: they need the runtime preloaded, an EAL address
+# clear of the shadow, and no leak check of the programs' own exits.
+DMAMAP_TEST_CHILD_ENV="LD_PRELOAD=$(clang -print-file-name=libclang_rt.asan-x86_64.so) ASAN_OPTIONS=detect_leaks=0:allow_user_segv_handler=1"
+DMAMAP_TEST_CHILD_EAL=--base-virtaddr=$asan_base_huge
+export DMAMAP_TEST_CHILD_ENV DMAMAP_TEST_CHILD_EAL
 say "UBSAN_OPTIONS=$UBSAN_OPTIONS"
 
 rc=0

@@ -1379,6 +1379,12 @@ find_dirs(char *build, size_t bsize, char *src, size_t ssize)
 	return 0;
 }
 
+/*
+ * The stock programs load this build's drivers. Under the sanitizers,
+ * devtools/sanitize.sh sets DMAMAP_TEST_CHILD_ENV (the sanitizer runtime
+ * to preload, their options) and DMAMAP_TEST_CHILD_EAL (EAL options the
+ * runtime needs); both are empty otherwise.
+ */
 static int
 test_testpmd_session(void)
 {
@@ -1391,7 +1397,8 @@ test_testpmd_session(void)
 		"build and source directories");
 	ret = snprintf(cmd, sizeof(cmd),
 		"LD_LIBRARY_PATH=%s/drivers/net/emu:%s/drivers/bus/emu:%s/lib/dmamap "
-		"timeout 60 dpdk-testpmd -d librte_net_emu.so --no-pci -l 0-1 "
+		"env $DMAMAP_TEST_CHILD_ENV timeout 60 dpdk-testpmd "
+		"$DMAMAP_TEST_CHILD_EAL -d librte_net_emu.so --no-pci -l 0-1 "
 		"--in-memory --file-prefix netemu_pmd_%d "
 		"-a emu:tp0,type=nic,peer=tp1,dma=stream,iommu=lazy "
 		"-a emu:tp1,type=nic,peer=tp0,dma=premap,iommu=strict -- -i "
@@ -1428,12 +1435,14 @@ test_proc_info_reads_testpmd(void)
 	ret = snprintf(cmd, sizeof(cmd),
 		"export LD_LIBRARY_PATH=%s/drivers/net/emu:%s/drivers/bus/emu:%s/lib/dmamap; "
 		"p=netemu_pi_%d; "
-		"timeout -s INT 6 dpdk-testpmd -d librte_net_emu.so --no-pci -l 0-1 "
+		"env $DMAMAP_TEST_CHILD_ENV timeout -s INT 6 dpdk-testpmd "
+		"$DMAMAP_TEST_CHILD_EAL -d librte_net_emu.so --no-pci -l 0-1 "
 		"--file-prefix $p -a emu:pi0,type=nic,peer=pi1,dma=premap,iommu=strict "
 		"-a emu:pi1,type=nic,peer=pi0,dma=stream -- --stats-period 1 "
 		"--forward-mode=io --tx-first --total-num-mbufs=8192 "
 		"</dev/null >%s/pi-testpmd.log 2>&1 & sleep 3; "
-		"timeout 30 dpdk-proc-info -d librte_net_emu.so --no-pci "
+		"env $DMAMAP_TEST_CHILD_ENV timeout 30 dpdk-proc-info "
+		"-d librte_net_emu.so --no-pci "
 		"--file-prefix $p -- --xstats >%s/proc-info.log 2>&1; "
 		"r=$?; wait; rm -rf /dev/hugepages/$p* /var/run/dpdk/$p; exit $r",
 		build, build, build, getpid(), tmpdir, tmpdir);
