@@ -13,7 +13,7 @@
  * Checks:
  * - a probe fails when the bus refuses the arguments, or the driver's part
  *   holds an unknown or repeated key, an empty value, a dma other than
- *   bypass|premap|stream, a loopback other than 0|1, a mac that is not a
+ *   bypass|premap|stream|umem, a loopback other than 0|1, a mac that is not a
  *   unicast address, two wires, or peer naming the port itself;
  * - a probe of plain valid arguments (no file, no peer) succeeds unless a
  *   resource may lack (as fuzz_emu_devargs judges the bus's part);
@@ -152,6 +152,7 @@ struct nic_args {
 	bool plain;      /* no file, no peer: a probe must succeed */
 	bool loopback;
 	bool bypass;     /* dma=bypass: a start may find no direct window */
+	bool umem;       /* dma=umem: a plain mbuf pool is refused */
 };
 
 /* One pair of the driver's part; wires counts the wires given. */
@@ -159,7 +160,8 @@ static void
 nic_pair(const char *key, const char *v, struct nic_args *a,
 		unsigned int *wires)
 {
-	static const char * const dmas[] = { "bypass", "premap", "stream" };
+	static const char * const dmas[] = { "bypass", "premap", "stream",
+		"umem" };
 	static const char * const bools[] = { "0", "1" };
 
 	if (!nic_key(key) || v == NULL || v[0] == '\0') {
@@ -182,6 +184,8 @@ nic_pair(const char *key, const char *v, struct nic_args *a,
 		(*wires)++;
 	if (strcmp(key, "dma") == 0 && strcmp(v, "bypass") == 0)
 		a->bypass = true;
+	if (strcmp(key, "dma") == 0 && strcmp(v, "umem") == 0)
+		a->umem = true;
 	if (strcmp(key, "peer") == 0 || strncmp(key, "pcap_", 5) == 0)
 		a->plain = false;
 }
@@ -196,6 +200,7 @@ nic_args_of(const char *drv_args, struct nic_args *a)
 	a->plain = true;
 	a->loopback = false;
 	a->bypass = false;
+	a->umem = false;
 	kv = rte_kvargs_parse(drv_args, NULL);
 	if (kv == NULL) {
 		a->refused = drv_args[0] != '\0';
@@ -222,12 +227,18 @@ may_lack_resources(const struct emu_params *p)
 		p->window != 0;
 }
 
-/*
- * A port starts (dma=bypass may find no direct window: its start fails);
- * looped back, a frame sent comes back whole.
- */
+/* What a port given the arguments must do once probed. */
+struct nic_expect {
+	bool loopback;     /* a frame sent comes back */
+	bool may_not_start; /* dma=bypass may find no direct window, a short
+			     * mask may not reach the pool
+			     */
+	bool umem;         /* the plain pool is refused at RX queue setup */
+};
+
+/* A port starts, or refuses as expected; looped back, a frame comes back. */
 static void
-exercise(uint16_t pid, bool loopback, bool bypass)
+exercise(uint16_t pid, const struct nic_expect *e)
 {
 	struct rte_eth_conf conf = { .rxmode = { .mtu = RTE_ETHER_MTU } };
 	struct rte_ether_hdr *eh;
@@ -236,12 +247,17 @@ exercise(uint16_t pid, bool loopback, bool bypass)
 	uint16_t n = 0;
 
 	FUZZ_CHECK(rte_eth_dev_configure(pid, 1, 1, &conf) == 0, "configure");
+	if (e->umem) {
+		FUZZ_CHECK(rte_eth_rx_queue_setup(pid, 0, FZ_RING, SOCKET_ID_ANY,
+			NULL, fz_pool) != 0, "dma=umem took a plain pool");
+		return;
+	}
 	FUZZ_CHECK(rte_eth_rx_queue_setup(pid, 0, FZ_RING, SOCKET_ID_ANY, NULL,
 		fz_pool) == 0, "rx queue");
 	FUZZ_CHECK(rte_eth_tx_queue_setup(pid, 0, FZ_RING, SOCKET_ID_ANY,
 		NULL) == 0, "tx queue");
 	if (rte_eth_dev_start(pid) != 0) {
-		FUZZ_CHECK(bypass, "start");
+		FUZZ_CHECK(e->may_not_start, "start");
 		return;
 	}
 	m = rte_pktmbuf_alloc(fz_pool);
@@ -252,7 +268,7 @@ exercise(uint16_t pid, bool loopback, bool bypass)
 	FUZZ_CHECK(rte_eth_macaddr_get(pid, &eh->dst_addr) == 0, "mac");
 	if (rte_eth_tx_burst(pid, 0, &m, 1) != 1)
 		rte_pktmbuf_free(m);
-	else if (loopback) {
+	else if (e->loopback) {
 		for (polls = 0; n == 0 && polls < 1000; polls++)
 			n = rte_eth_rx_burst(pid, 0, &m, 1);
 		FUZZ_CHECK(n == 1 && m->pkt_len == 64, "looped frame");
@@ -292,24 +308,24 @@ heap_bytes(void)
 
 /* The expected outcome from the bus's parser and the driver's keys. */
 static void
-judge(const char *args, bool *must_fail, bool *must_pass, bool *loopback,
-		bool *bypass)
+judge(const char *args, bool *must_fail, bool *must_pass,
+		struct nic_expect *e)
 {
 	struct nic_args a;
 	struct emu_params p;
 
 	*must_fail = emu_params_parse(FZ_PORT, args, &p) != 0;
 	*must_pass = false;
-	*loopback = false;
-	*bypass = false;
+	memset(e, 0, sizeof(*e));
 	if (*must_fail)
 		return;
 	nic_args_of(p.drv_args, &a);
 	*must_fail = a.refused;
 	*must_pass = !a.refused && a.plain && !may_lack_resources(&p) &&
 		strcmp(p.type, "nic") == 0;
-	*loopback = a.loopback;
-	*bypass = a.bypass;
+	e->loopback = a.loopback;
+	e->may_not_start = a.bypass || p.mask_bits < 48;
+	e->umem = a.umem;
 }
 
 int
@@ -317,7 +333,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char args[ARGS_MAX], devargs[ARGS_MAX + 32];
 	unsigned int mz, devs;
-	bool must_fail, must_pass, loopback, bypass;
+	struct nic_expect expect;
+	bool must_fail, must_pass;
 	uint16_t pid;
 	size_t heap;
 	int ret;
@@ -332,7 +349,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(args, sizeof(args), "type=nic%s%.*s", size > 0 ? "," : "",
 		(int)size, (const char *)data);
 	snprintf(devargs, sizeof(devargs), "emu:" FZ_PORT ",%s", args);
-	judge(args, &must_fail, &must_pass, &loopback, &bypass);
+	judge(args, &must_fail, &must_pass, &expect);
 	mz = memzones();
 	heap = heap_bytes();
 	devs = rte_dmamap_count();
@@ -346,7 +363,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ret == 0) {
 		FUZZ_CHECK(rte_eth_dev_get_port_by_name(FZ_PORT, &pid) == 0,
 			"no port after the probe of '%s'", devargs);
-		exercise(pid, loopback, bypass);
+		exercise(pid, &expect);
 		FUZZ_CHECK(rte_eal_hotplug_remove("emu", FZ_PORT) == 0, "remove");
 	}
 	FUZZ_CHECK(fchdir(fz_cwd) == 0, "back to the working directory");
