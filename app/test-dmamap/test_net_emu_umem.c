@@ -39,7 +39,7 @@
 
 static struct rte_mempool *umem_pool;   /* ops dmamap_umem */
 static struct rte_mempool *plain_pool;  /* default ops: foreign to the umem */
-static struct rte_dmamap_umem *umem;
+static struct rte_dmamap_umem *pool_umem;
 /* Changes the bytes of every frame sent: stale data never looks right. */
 static unsigned int salt;
 
@@ -157,7 +157,7 @@ umem_refcnt(const char *name)
 {
 	struct rte_dmamap_umem_dev_info di;
 
-	if (rte_dmamap_umem_dev_info_get(umem, rte_dmamap_get_dev_id(name),
+	if (rte_dmamap_umem_dev_info_get(pool_umem, rte_dmamap_get_dev_id(name),
 			&di) < 0)
 		return 0;
 	return di.refcnt;
@@ -168,7 +168,7 @@ umem_nb_devs(void)
 {
 	struct rte_dmamap_umem_info info;
 
-	if (rte_dmamap_umem_info_get(umem, &info) < 0)
+	if (rte_dmamap_umem_info_get(pool_umem, &info) < 0)
 		return UINT32_MAX;
 	return info.nb_devs;
 }
@@ -264,8 +264,8 @@ suite_setup(void)
 		RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	TEST_ASSERT(umem_pool != NULL && plain_pool != NULL, "mempools: %s",
 		rte_strerror(rte_errno));
-	umem = rte_dmamap_umem_from_mempool(umem_pool);
-	TEST_ASSERT_NOT_NULL(umem, "umem of the pool");
+	pool_umem = rte_dmamap_umem_from_mempool(umem_pool);
+	TEST_ASSERT_NOT_NULL(pool_umem, "umem of the pool");
 	return TEST_SUCCESS;
 }
 
@@ -328,7 +328,7 @@ attach_check(const char *name, bool domain, bool need_sync)
 {
 	struct rte_dmamap_umem_dev_info di;
 
-	TEST_ASSERT_SUCCESS(rte_dmamap_umem_dev_info_get(umem,
+	TEST_ASSERT_SUCCESS(rte_dmamap_umem_dev_info_get(pool_umem,
 		rte_dmamap_get_dev_id(name), &di), "%s attached", name);
 	TEST_ASSERT_EQUAL(di.refcnt, 2, "%s: RX and TX queue attachments", name);
 	TEST_ASSERT_EQUAL(di.outstanding, RING, "%s: RX buffers owned", name);
