@@ -781,6 +781,26 @@ emu_rx_packet(struct emu_port *port, struct emu_queue *q, uint32_t head)
 }
 
 /*
+ * The mbuf of a completed one-descriptor packet, ready but for what the
+ * descriptor says: its length, returned, and its RSS hash.
+ */
+static __rte_always_inline uint16_t
+emu_rx_complete(struct rte_mbuf *m, const union emu_rx_desc *d, uint16_t flags)
+{
+	uint16_t len = rte_le_to_cpu_16(d->wb.len);
+
+	m->data_len = len;
+	m->pkt_len = len;
+	m->packet_type = 0;
+	m->ol_flags = 0;
+	if (flags & EMU_RXD_RSS) {
+		m->hash.rss = rte_le_to_cpu_32(d->wb.rss_hash);
+		m->ol_flags = RTE_MBUF_F_RX_RSS_HASH;
+	}
+	return len;
+}
+
+/*
  * Packets of one descriptor without error, up to head, on a plain queue:
  * the mbuf is ready but for its length and flags (rearm set the rest).
  * Stops at the first descriptor emu_rx_packet() must take.
@@ -809,15 +829,7 @@ emu_rx_plain(struct emu_port *port, struct emu_queue *q,
 			sw[slot].unmap = false;
 		}
 		m = sw[slot].mbuf;
-		len = rte_le_to_cpu_16(ring[slot].wb.len);
-		m->data_len = len;
-		m->pkt_len = len;
-		m->packet_type = 0;
-		m->ol_flags = 0;
-		if (flags & EMU_RXD_RSS) {
-			m->hash.rss = rte_le_to_cpu_32(ring[slot].wb.rss_hash);
-			m->ol_flags = RTE_MBUF_F_RX_RSS_HASH;
-		}
+		len = emu_rx_complete(m, &ring[slot], flags);
 		pkts[nb++] = m;
 		b += len;
 	}
@@ -826,10 +838,19 @@ emu_rx_plain(struct emu_port *port, struct emu_queue *q,
 	return nb;
 }
 
-uint16_t
-emu_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n)
+typedef uint16_t (*emu_rx_plain_fn)(struct emu_port *port,
+	struct emu_queue *q, struct rte_mbuf **pkts, uint16_t n, uint32_t head,
+	uint64_t *bytes);
+
+/*
+ * An RX burst: one-descriptor packets through plain (inlined, a constant
+ * of each burst function) where the queue takes them so, the others
+ * through emu_rx_packet().
+ */
+static __rte_always_inline uint16_t
+emu_rx_burst_with(struct emu_queue *q, struct rte_mbuf **pkts, uint16_t n,
+		emu_rx_plain_fn plain, bool use_plain)
 {
-	struct emu_queue *q = rxq;
 	struct emu_port *port = q->port;
 	uint64_t bytes = 0;
 	uint32_t head;
@@ -841,23 +862,31 @@ emu_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 	if (port->conf.wire == EMU_WIRE_PCAP || port->conf.wire == EMU_WIRE_IFACE)
 		emu_wire_poll(port);
 	head = __atomic_load_n(&q->status->head, __ATOMIC_ACQUIRE);
-	if (q->plain)
-		nb = emu_rx_plain(port, q, pkts, n, head, &bytes);
+	if (use_plain)
+		nb = plain(port, q, pkts, n, head, &bytes);
+	/* Several descriptors or an error: emu_rx_take() gives each back. */
 	while (q->clean != head && nb < n) {
 		m = emu_rx_packet(port, q, head);
 		if (m == NULL)
 			continue;
 		bytes += m->pkt_len;
 		pkts[nb++] = m;
-		if (q->plain)
-			nb += emu_rx_plain(port, q, pkts + nb, n - nb, head,
-				&bytes);
+		if (use_plain)
+			nb += plain(port, q, pkts + nb, n - nb, head, &bytes);
 	}
 	if (q->clean + q->nb_desc - q->tail >= EMU_REFILL_THRESH)
 		emu_rx_refill(port, q);
 	q->st.packets += nb;
 	q->st.bytes += bytes;
 	return nb;
+}
+
+uint16_t
+emu_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct emu_queue *q = rxq;
+
+	return emu_rx_burst_with(q, pkts, n, emu_rx_plain, q->plain);
 }
 
 /*
@@ -887,15 +916,7 @@ emu_rx_umem_plain(struct emu_port *port, struct emu_queue *q,
 				EMU_RXD_EOP || ring[slot].wb.len == 0))
 			break;
 		m = sw[slot].mbuf;
-		len = rte_le_to_cpu_16(ring[slot].wb.len);
-		m->data_len = len;
-		m->pkt_len = len;
-		m->packet_type = 0;
-		m->ol_flags = 0;
-		if (flags & EMU_RXD_RSS) {
-			m->hash.rss = rte_le_to_cpu_32(ring[slot].wb.rss_hash);
-			m->ol_flags = RTE_MBUF_F_RX_RSS_HASH;
-		}
+		len = emu_rx_complete(m, &ring[slot], flags);
 		bufs[k] = emu_umem_rx_buf(m);
 		lens[k++] = len;
 		if (unlikely(k == EMU_UMEM_BATCH)) {
@@ -916,33 +937,7 @@ emu_rx_umem_plain(struct emu_port *port, struct emu_queue *q,
 uint16_t
 emu_rx_burst_umem(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct emu_queue *q = rxq;
-	struct emu_port *port = q->port;
-	uint64_t bytes = 0;
-	uint32_t head;
-	uint16_t nb;
-	struct rte_mbuf *m;
-
-	if (unlikely(!q->started))
-		return 0;
-	if (port->conf.wire == EMU_WIRE_PCAP || port->conf.wire == EMU_WIRE_IFACE)
-		emu_wire_poll(port);
-	head = __atomic_load_n(&q->status->head, __ATOMIC_ACQUIRE);
-	nb = emu_rx_umem_plain(port, q, pkts, n, head, &bytes);
-	/* Several descriptors or an error: emu_rx_take() gives each back. */
-	while (q->clean != head && nb < n) {
-		m = emu_rx_packet(port, q, head);
-		if (m == NULL)
-			continue;
-		bytes += m->pkt_len;
-		pkts[nb++] = m;
-		nb += emu_rx_umem_plain(port, q, pkts + nb, n - nb, head, &bytes);
-	}
-	if (q->clean + q->nb_desc - q->tail >= EMU_REFILL_THRESH)
-		emu_rx_refill(port, q);
-	q->st.packets += nb;
-	q->st.bytes += bytes;
-	return nb;
+	return emu_rx_burst_with(rxq, pkts, n, emu_rx_umem_plain, true);
 }
 
 /*
