@@ -18,6 +18,8 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_memzone.h>
 
 #include "fuzz_common.h"
 
@@ -71,4 +73,33 @@ const char *
 __ubsan_default_options(void)
 {
 	return "halt_on_error=1:print_stacktrace=1";
+}
+
+static void
+count_mz(const struct rte_memzone *mz, void *arg)
+{
+	RTE_SET_USED(mz);
+	(*(unsigned int *)arg)++;
+}
+
+unsigned int
+fuzz_memzone_count(void)
+{
+	unsigned int n = 0;
+
+	rte_memzone_walk(count_mz, &n);
+	return n;
+}
+
+size_t
+fuzz_heap_bytes(void)
+{
+	struct rte_malloc_socket_stats st;
+	size_t total = 0;
+	int s;
+
+	for (s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		if (rte_malloc_get_socket_stats(s, &st) == 0)
+			total += st.heap_allocsz_bytes;
+	return total;
 }

@@ -29,6 +29,12 @@
  */
 void fuzz_eal_init(const char *prog, const char * const *extra);
 
+/* Memzones that exist, and bytes allocated from EAL's heaps (all
+ * sockets): what an operation must leave as it found them.
+ */
+unsigned int fuzz_memzone_count(void);
+size_t fuzz_heap_bytes(void);
+
 /* Whether FUZZ_TRACE is set: targets then print each operation. */
 extern bool fuzz_trace;
 

@@ -97,36 +97,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static void
-count_mz(const struct rte_memzone *mz, void *arg)
-{
-	RTE_SET_USED(mz);
-	(*(unsigned int *)arg)++;
-}
-
-static unsigned int
-memzones(void)
-{
-	unsigned int n = 0;
-
-	rte_memzone_walk(count_mz, &n);
-	return n;
-}
-
-/* Bytes allocated from EAL's heaps, all sockets. */
-static size_t
-heap_bytes(void)
-{
-	struct rte_malloc_socket_stats st;
-	size_t total = 0;
-	int s;
-
-	for (s = 0; s < RTE_MAX_NUMA_NODES; s++)
-		if (rte_malloc_get_socket_stats(s, &st) == 0)
-			total += st.heap_allocsz_bytes;
-	return total;
-}
-
 static const char * const bus_keys[] = {
 	"type", "dma_mask", "iommu", "coherent", "group", "numa_node",
 	"bypass", "window", "pt_pages", "dma_debug",
@@ -265,8 +235,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_params(&p);
 	valid = ret == 0 && emu_name_valid(name) &&
 		strcmp(p.type, fz_drv.type) == 0 && driver_accepts(&p);
-	mz = memzones();
-	heap = heap_bytes();
+	mz = fuzz_memzone_count();
+	heap = fuzz_heap_bytes();
 	devs = rte_dmamap_count();
 	FUZZ_TRACE("probe '%s': valid %d", devargs, valid);
 	ret = rte_dev_probe(devargs);
@@ -280,9 +250,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	FUZZ_CHECK(fz_probed == NULL, "device left after remove");
 	FUZZ_CHECK(rte_dmamap_count() == devs, "dmamap context left behind");
-	FUZZ_CHECK(memzones() == mz, "%u memzones before, %u after '%s'", mz,
-		memzones(), devargs);
-	FUZZ_CHECK(heap_bytes() == heap, "%zu heap bytes before, %zu after '%s'",
-		heap, heap_bytes(), devargs);
+	FUZZ_CHECK(fuzz_memzone_count() == mz, "%u memzones before, %u after '%s'", mz,
+		fuzz_memzone_count(), devargs);
+	FUZZ_CHECK(fuzz_heap_bytes() == heap, "%zu heap bytes before, %zu after '%s'",
+		heap, fuzz_heap_bytes(), devargs);
 	return 0;
 }

@@ -277,35 +277,6 @@ exercise(uint16_t pid, const struct nic_expect *e)
 	FUZZ_CHECK(rte_eth_dev_stop(pid) == 0, "stop");
 }
 
-static void
-count_mz(const struct rte_memzone *mz, void *arg)
-{
-	RTE_SET_USED(mz);
-	(*(unsigned int *)arg)++;
-}
-
-static unsigned int
-memzones(void)
-{
-	unsigned int n = 0;
-
-	rte_memzone_walk(count_mz, &n);
-	return n;
-}
-
-static size_t
-heap_bytes(void)
-{
-	struct rte_malloc_socket_stats st;
-	size_t total = 0;
-	int s;
-
-	for (s = 0; s < RTE_MAX_NUMA_NODES; s++)
-		if (rte_malloc_get_socket_stats(s, &st) == 0)
-			total += st.heap_allocsz_bytes;
-	return total;
-}
-
 /* The expected outcome from the bus's parser and the driver's keys. */
 static void
 judge(const char *args, bool *must_fail, bool *must_pass,
@@ -350,8 +321,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(int)size, (const char *)data);
 	snprintf(devargs, sizeof(devargs), "emu:" FZ_PORT ",%s", args);
 	judge(args, &must_fail, &must_pass, &expect);
-	mz = memzones();
-	heap = heap_bytes();
+	mz = fuzz_memzone_count();
+	heap = fuzz_heap_bytes();
 	devs = rte_dmamap_count();
 	FUZZ_TRACE("probe '%s': must fail %d, must pass %d", devargs, must_fail,
 		must_pass);
@@ -370,9 +341,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	scratch_clean();
 	FUZZ_CHECK(rte_eth_dev_count_avail() == 0, "port left behind");
 	FUZZ_CHECK(rte_dmamap_count() == devs, "dmamap context left behind");
-	FUZZ_CHECK(memzones() == mz, "%u memzones before, %u after '%s'", mz,
-		memzones(), devargs);
-	FUZZ_CHECK(heap_bytes() == heap, "%zu heap bytes before, %zu after '%s'",
-		heap, heap_bytes(), devargs);
+	FUZZ_CHECK(fuzz_memzone_count() == mz, "%u memzones before, %u after '%s'", mz,
+		fuzz_memzone_count(), devargs);
+	FUZZ_CHECK(fuzz_heap_bytes() == heap, "%zu heap bytes before, %zu after '%s'",
+		heap, fuzz_heap_bytes(), devargs);
 	return 0;
 }

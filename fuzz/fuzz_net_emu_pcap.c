@@ -221,40 +221,11 @@ receive(uint16_t pid, uint64_t *pkts, uint64_t *bytes)
 	}
 }
 
-static void
-count_mz(const struct rte_memzone *mz, void *arg)
-{
-	RTE_SET_USED(mz);
-	(*(unsigned int *)arg)++;
-}
-
-static unsigned int
-memzones(void)
-{
-	unsigned int n = 0;
-
-	rte_memzone_walk(count_mz, &n);
-	return n;
-}
-
-static size_t
-heap_bytes(void)
-{
-	struct rte_malloc_socket_stats st;
-	size_t total = 0;
-	int s;
-
-	for (s = 0; s < RTE_MAX_NUMA_NODES; s++)
-		if (rte_malloc_get_socket_stats(s, &st) == 0)
-			total += st.heap_allocsz_bytes;
-	return total;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	unsigned int mz = memzones(), devs = rte_dmamap_count();
-	size_t heap = heap_bytes();
+	unsigned int mz = fuzz_memzone_count(), devs = rte_dmamap_count();
+	size_t heap = fuzz_heap_bytes();
 	struct rte_eth_stats st;
 	uint64_t pkts, bytes;
 	uint16_t pid;
@@ -280,9 +251,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	FUZZ_CHECK(rte_eth_dev_count_avail() == 0, "port left behind");
 	FUZZ_CHECK(rte_dmamap_count() == devs, "dmamap context left behind");
-	FUZZ_CHECK(memzones() == mz, "%u memzones before, %u after", mz,
-		memzones());
-	FUZZ_CHECK(heap_bytes() == heap, "%zu heap bytes before, %zu after",
-		heap, heap_bytes());
+	FUZZ_CHECK(fuzz_memzone_count() == mz, "%u memzones before, %u after", mz,
+		fuzz_memzone_count());
+	FUZZ_CHECK(fuzz_heap_bytes() == heap, "%zu heap bytes before, %zu after",
+		heap, fuzz_heap_bytes());
 	return 0;
 }
