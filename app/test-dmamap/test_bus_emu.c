@@ -540,6 +540,79 @@ test_pt_pool_exhausted(void)
 	return TEST_SUCCESS;
 }
 
+/* One 4 KiB map in each of the n 2 MiB ranges after base: n leaf tables. */
+static int
+pt_fill_tables_at(struct rte_dmamap_domain *dom, rte_iova_t base,
+		unsigned int n)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 1; i <= n; i++) {
+		ret = rte_bus_emu_iommu_map(dom, base + i * PAGE_2M,
+			FAKE_TARGET, PAGE_4K, RTE_DMAMAP_PROT_READ);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int
+pt_fill_tables(struct rte_dmamap_domain *dom, unsigned int n)
+{
+	return pt_fill_tables_at(dom, RAW_IOVA, n);
+}
+
+/* A hole cut in a large leaf costs one page, whose two ends are one leaf. */
+static int
+test_pt_split_last_page(void)
+{
+	struct rte_dmamap_domain *dom;
+
+	dom = pt_domain("emu:t6,type=test,iommu=strict,pt_pages=16", "t6");
+	TEST_ASSERT_NOT_NULL(dom, "no domain");
+	TEST_ASSERT_SUCCESS(rte_bus_emu_iommu_map(dom, RAW_IOVA, FAKE_TARGET,
+		PAGE_2M, RTE_DMAMAP_PROT_READ), "map 2M");
+	/* Root, level 3 and level 2 tables, then one leaf table each. */
+	TEST_ASSERT_SUCCESS(pt_fill_tables(dom, 12), "fill the pool");
+	TEST_ASSERT_EQUAL(iommu_info("t6").pt_pages, 15, "one page left");
+	TEST_ASSERT_SUCCESS(rte_bus_emu_iommu_unmap(dom, RAW_IOVA + 5 * PAGE_4K,
+		PAGE_4K), "4K hole with one free page");
+	TEST_ASSERT_EQUAL(iommu_info("t6").pt_pages, 16, "pages");
+	TEST_ASSERT_EQUAL(iommu_info("t6").leaves_2m, 0, "2M leaf kept");
+	TEST_ASSERT_EQUAL(iommu_info("t6").leaves_4k, 12 + 511, "4K leaves");
+	TEST_ASSERT_EQUAL(rte_bus_emu_iommu_unmap(dom, RAW_IOVA + 13 * PAGE_2M,
+		PAGE_4K), -ENOENT, "nothing mapped there");
+	return TEST_SUCCESS;
+}
+
+/* A split whose two ends fall in other 2 MiB leaves of a 1 GiB leaf. */
+static int
+test_pt_split_1g_two_ends(void)
+{
+	struct rte_dmamap_domain *dom;
+
+	dom = pt_domain("emu:t7,type=test,iommu=strict,pt_pages=16", "t7");
+	TEST_ASSERT_NOT_NULL(dom, "no domain");
+	TEST_ASSERT_SUCCESS(rte_bus_emu_iommu_map(dom, RAW_IOVA, FAKE_TARGET,
+		PAGE_1G, RTE_DMAMAP_PROT_READ), "map 1G");
+	/* Root and level 3 in use, then levels 2 and 1 of another 1 GiB and
+	 * ten more leaf tables: two pages left.
+	 */
+	TEST_ASSERT_SUCCESS(rte_bus_emu_iommu_map(dom, RAW_IOVA + 2 * PAGE_1G,
+		FAKE_TARGET, PAGE_4K, RTE_DMAMAP_PROT_READ), "level 2 and 1");
+	TEST_ASSERT_SUCCESS(pt_fill_tables_at(dom, RAW_IOVA + 2 * PAGE_1G, 10),
+		"fill the pool");
+	TEST_ASSERT_EQUAL(iommu_info("t7").pt_pages, 14, "two pages left");
+	TEST_ASSERT_EQUAL(rte_bus_emu_iommu_unmap(dom, RAW_IOVA + PAGE_4K,
+		PAGE_2M), -ENOMEM, "three pages needed");
+	TEST_ASSERT_EQUAL(iommu_info("t7").leaves_1g, 1, "refused unmap split");
+	TEST_ASSERT_SUCCESS(rte_bus_emu_iommu_unmap(dom, RAW_IOVA + PAGE_4K,
+		PAGE_4K), "two pages: 1G and 2M splits");
+	TEST_ASSERT_EQUAL(iommu_info("t7").pt_pages, 16, "pages");
+	return TEST_SUCCESS;
+}
+
 /*
  * Faults and permissions through the engine.
  */
@@ -767,6 +840,67 @@ test_iotlb_eviction(void)
 	TEST_ASSERT_EQUAL(st.misses, 512, "misses");
 	TEST_ASSERT_EQUAL(st.entries, st.capacity, "IOTLB not full");
 	TEST_ASSERT_EQUAL(st.evictions, 512 - st.capacity, "evictions");
+	return TEST_SUCCESS;
+}
+
+/*
+ * The device's own IOTLB of a domain (lockless, per thread) forgets at
+ * each flush: an IOVA mapped again elsewhere reaches the new page.
+ */
+static int
+test_iotlb_remap_after_flush(void)
+{
+	struct rte_emu_device *dev = dev_add("emu:i3,type=test,iommu=strict");
+	struct rte_dmamap_domain *dom = rte_bus_emu_domain("i3");
+	uint8_t *buf = buf_get(), b[8];
+
+	TEST_ASSERT(dev != NULL && dom != NULL && buf != NULL, "setup");
+	memcpy(buf, "first!", 7);
+	memcpy(buf + PAGE_4K, "again!", 7);
+	TEST_ASSERT_SUCCESS(rte_bus_emu_iommu_map(dom, RAW_IOVA,
+		rte_dmamap_virt2iova(buf), PAGE_4K, RTE_DMAMAP_PROT_READ), "map");
+	TEST_ASSERT_SUCCESS(rte_emu_dma_read(dev, RAW_IOVA, b, 7), "read 1");
+	TEST_ASSERT_SUCCESS(rte_emu_dma_read(dev, RAW_IOVA, b, 7), "read 2");
+	TEST_ASSERT_EQUAL(iotlb_stats("i3").hits, 1, "second read a hit");
+	TEST_ASSERT_SUCCESS(rte_bus_emu_iommu_unmap(dom, RAW_IOVA, PAGE_4K), "unmap");
+	TEST_ASSERT_SUCCESS(rte_bus_emu_iommu_flush(dom, RAW_IOVA, PAGE_4K), "flush");
+	TEST_ASSERT_SUCCESS(rte_bus_emu_iommu_map(dom, RAW_IOVA,
+		rte_dmamap_virt2iova(buf + PAGE_4K), PAGE_4K,
+		RTE_DMAMAP_PROT_READ), "map again");
+	TEST_ASSERT_SUCCESS(rte_emu_dma_read(dev, RAW_IOVA, b, 7), "read 3");
+	TEST_ASSERT_EQUAL(memcmp(b, "again!", 7), 0, "old page reached");
+	TEST_ASSERT_NULL(rte_emu_dma_translate(dev, RAW_IOVA, 8,
+		RTE_EMU_DMA_WRITE), "write through a read-only page");
+	return TEST_SUCCESS;
+}
+
+/* A bulk translation gives every entry its err, 0 where translated. */
+static int
+test_translate_bulk_err(void)
+{
+	struct rte_emu_device *dev = dev_add("emu:i4,type=test,iommu=strict");
+	struct rte_emu_device *off = dev_add("emu:i5,type=test");
+	struct rte_dmamap_domain *dom = rte_bus_emu_domain("i4");
+	uint8_t *buf = buf_get();
+	rte_iova_t iova[2];
+	uint32_t len[2] = { 64, 64 };
+	void *host[2];
+	int err[2] = { -1, -1 };
+
+	TEST_ASSERT(dev != NULL && off != NULL && buf != NULL, "setup");
+	iova[0] = iova[1] = rte_dmamap_virt2iova(buf);
+	TEST_ASSERT_EQUAL(rte_emu_dma_translate_bulk(off, iova, len, 2,
+		RTE_EMU_DMA_READ, host, err), 2, "direct");
+	TEST_ASSERT(err[0] == 0 && err[1] == 0, "direct err %d %d", err[0], err[1]);
+	TEST_ASSERT_SUCCESS(rte_bus_emu_iommu_map(dom, RAW_IOVA,
+		rte_dmamap_virt2iova(buf), PAGE_4K, RTE_DMAMAP_PROT_READ), "map");
+	iova[0] = RAW_IOVA;
+	iova[1] = RAW_IOVA + PAGE_4K;
+	err[0] = err[1] = -1;
+	TEST_ASSERT_EQUAL(rte_emu_dma_translate_bulk(dev, iova, len, 2,
+		RTE_EMU_DMA_READ, host, err), 1, "one mapped");
+	TEST_ASSERT(err[0] == 0 && host[0] == buf, "mapped entry");
+	TEST_ASSERT(err[1] == EFAULT && host[1] == NULL, "unmapped entry");
 	return TEST_SUCCESS;
 }
 
@@ -1238,6 +1372,8 @@ static struct unit_test_suite bus_emu_suite = {
 		TEST_CASE_ST(NULL, remove_all, test_pt_split),
 		TEST_CASE_ST(NULL, remove_all, test_pt_errors),
 		TEST_CASE_ST(NULL, remove_all, test_pt_pool_exhausted),
+		TEST_CASE_ST(NULL, remove_all, test_pt_split_last_page),
+		TEST_CASE_ST(NULL, remove_all, test_pt_split_1g_two_ends),
 		TEST_CASE_ST(NULL, remove_all, test_permissions),
 		TEST_CASE_ST(NULL, remove_all, test_fault_reasons),
 		TEST_CASE_ST(NULL, remove_all, test_fault_aperture_64bit),
@@ -1247,6 +1383,8 @@ static struct unit_test_suite bus_emu_suite = {
 		TEST_CASE_ST(NULL, remove_all, test_iotlb_hit_miss_flush),
 		TEST_CASE_ST(NULL, remove_all, test_iotlb_stale_until_flush),
 		TEST_CASE_ST(NULL, remove_all, test_iotlb_eviction),
+		TEST_CASE_ST(NULL, remove_all, test_iotlb_remap_after_flush),
+		TEST_CASE_ST(NULL, remove_all, test_translate_bulk_err),
 		TEST_CASE_ST(NULL, remove_all, test_strict_never_stale),
 		TEST_CASE_ST(NULL, remove_all, test_lazy_stale_until_flush),
 		TEST_CASE_ST(NULL, remove_all, test_engine_direct),

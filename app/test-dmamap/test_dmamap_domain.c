@@ -450,6 +450,105 @@ test_many_mappings(void)
 }
 
 /*
+ * Small mappings (up to four granules) live in a page index, larger ones
+ * in a treap: overlaps and ranges across the two.
+ */
+static int
+test_small_large_overlaps(void)
+{
+	TEST_ASSERT_SUCCESS(dmamap_domain_map(dom, APERTURE + 8 * G, NULL,
+		TARGET, 8 * G, 0), "large");
+	TEST_ASSERT_SUCCESS(dmamap_domain_map(dom, APERTURE, NULL, TARGET,
+		2 * G, 0), "small");
+	TEST_ASSERT_EQUAL(dmamap_domain_map(dom, APERTURE + 12 * G, NULL, TARGET,
+		G, 0), -EEXIST, "small inside the large");
+	TEST_ASSERT_EQUAL(dmamap_domain_map(dom, APERTURE + 7 * G, NULL, TARGET,
+		2 * G, 0), -EEXIST, "small across the large's start");
+	TEST_ASSERT_EQUAL(dmamap_domain_map(dom, APERTURE + G, NULL, TARGET,
+		G, 0), -EEXIST, "small on the small's second granule");
+	TEST_ASSERT_EQUAL(dmamap_domain_map(dom, APERTURE - 4 * G, NULL, TARGET,
+		6 * G, 0), -EEXIST, "large over the small");
+	TEST_ASSERT_SUCCESS(dmamap_domain_map(dom, APERTURE + 2 * G, NULL, TARGET,
+		6 * G, 0), "large in the gap");
+	TEST_ASSERT_EQUAL(tb_stats().maps, 3, "backend saw the good maps only");
+	TEST_ASSERT_SUCCESS(dmamap_domain_unmap(dom, APERTURE, 16 * G, false),
+		"all three at once");
+	TEST_ASSERT_EQUAL(tb_stats().ranges, 0, "empty");
+	TEST_ASSERT_EQUAL(dom_stats().mapped_bytes, 0, "bytes");
+	return TEST_SUCCESS;
+}
+
+static int
+test_small_cut_refused(void)
+{
+	TEST_ASSERT_SUCCESS(dmamap_domain_map(dom, APERTURE + 2 * G, NULL,
+		TARGET, 3 * G, 0), "small");
+	TEST_ASSERT_EQUAL(dmamap_domain_unmap(dom, APERTURE + 3 * G, G, false),
+		-EINVAL, "its middle granule");
+	TEST_ASSERT_EQUAL(dmamap_domain_unmap(dom, APERTURE, 3 * G, false),
+		-EINVAL, "its start only");
+	TEST_ASSERT_EQUAL(dmamap_domain_unmap(dom, APERTURE + 4 * G, 4 * G, false),
+		-EINVAL, "its end only");
+	TEST_ASSERT_EQUAL(dmamap_domain_unmap(dom, APERTURE + 2 * G, 2 * G, false),
+		-EINVAL, "shorter than it");
+	TEST_ASSERT_EQUAL(tb_stats().unmaps, 0, "backend saw no bad unmap");
+	TEST_ASSERT_SUCCESS(dmamap_domain_unmap(dom, APERTURE + 2 * G, 3 * G,
+		false), "exact");
+	TEST_ASSERT_EQUAL(dmamap_domain_unmap(dom, APERTURE + 2 * G, 3 * G,
+		false), -EINVAL, "twice");
+	return TEST_SUCCESS;
+}
+
+/* More small mappings than the page index takes: the rest go to the treap. */
+static int
+test_small_overflow(void)
+{
+	const unsigned int n = 9000;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		TEST_ASSERT_SUCCESS(dmamap_domain_map(dom, APERTURE + 2 * i * G,
+			NULL, TARGET + i * G, G, 0), "map %u", i);
+	TEST_ASSERT_EQUAL(dmamap_domain_map(dom, APERTURE + 2 * (n - 1) * G,
+		NULL, TARGET, G, 0), -EEXIST, "overflowed mapping twice");
+	for (i = 0; i < n; i += 7)
+		TEST_ASSERT_EQUAL(rte_dmamap_domain_translate(dom,
+			APERTURE + 2 * i * G), TARGET + i * G, "translate %u", i);
+	for (i = 1; i < n; i += 2)
+		TEST_ASSERT_SUCCESS(dmamap_domain_unmap(dom, APERTURE + 2 * i * G,
+			G, false), "unmap %u", i);
+	TEST_ASSERT_EQUAL(tb_stats().ranges, n / 2, "half left");
+	/* More granules than index slots: the range scans the index. */
+	TEST_ASSERT_SUCCESS(dmamap_domain_unmap(dom, APERTURE, 2 * n * G, false),
+		"the rest at once");
+	TEST_ASSERT_EQUAL(tb_stats().ranges, 0, "empty");
+	TEST_ASSERT_EQUAL(dom_stats().mapped_bytes, 0, "nothing mapped");
+	return TEST_SUCCESS;
+}
+
+/* The treap grows past its first size (1024 nodes) and keeps working. */
+static int
+test_many_large_mappings(void)
+{
+	const unsigned int n = 1500;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		TEST_ASSERT_SUCCESS(dmamap_domain_map(dom, APERTURE + 16 * i * G,
+			NULL, TARGET, 8 * G, 0), "map %u", i);
+	TEST_ASSERT_EQUAL(rte_dmamap_domain_translate(dom,
+		APERTURE + 16 * (n - 1) * G + G), TARGET + G, "translate");
+	for (i = 0; i < n; i += 2)
+		TEST_ASSERT_SUCCESS(dmamap_domain_unmap(dom, APERTURE + 16 * i * G,
+			8 * G, false), "unmap %u", i);
+	TEST_ASSERT_EQUAL(tb_stats().ranges, n / 2, "half left");
+	TEST_ASSERT_SUCCESS(dmamap_domain_unmap(dom, APERTURE, 16 * n * G, false),
+		"the rest at once");
+	TEST_ASSERT_EQUAL(dom_stats().mapped_bytes, 0, "nothing mapped");
+	return TEST_SUCCESS;
+}
+
+/*
  * Backend failures.
  */
 
@@ -843,6 +942,10 @@ static struct unit_test_suite domain_suite = {
 		TEST_CASE_ST(strict_setup, dom_teardown, test_public_errors),
 		TEST_CASE_ST(strict_setup, dom_teardown, test_map_translate),
 		TEST_CASE_ST(strict_setup, dom_teardown, test_map_refused),
+		TEST_CASE_ST(strict_setup, dom_teardown, test_small_large_overlaps),
+		TEST_CASE_ST(strict_setup, dom_teardown, test_small_cut_refused),
+		TEST_CASE_ST(strict_setup, dom_teardown, test_small_overflow),
+		TEST_CASE_ST(strict_setup, dom_teardown, test_many_large_mappings),
 		TEST_CASE_ST(strict_setup, dom_teardown, test_unmap_whole_mappings),
 		TEST_CASE_ST(limited_setup, dom_teardown, test_max_mappings),
 		TEST_CASE_ST(strict_setup, dom_teardown, test_many_mappings),

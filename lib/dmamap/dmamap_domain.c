@@ -12,11 +12,15 @@
  * each process by the backend's name, since function pointers differ between
  * processes.
  *
- * The domain records every backend mapping (IOVA, length) in a treap kept in
- * shared memory. The record lets the domain refuse an unmap that would cut a
- * mapping in two (VFIO type1 refuses those too, so every backend sees the
- * same rules), count mappings against max_mappings, and unmap everything
- * when the domain is destroyed.
+ * The domain records every backend mapping (IOVA, length) in shared memory.
+ * The record lets the domain refuse an unmap that would cut a mapping in two
+ * (VFIO type1 refuses those too, so every backend sees the same rules),
+ * count mappings against max_mappings, and unmap everything when the domain
+ * is destroyed. Small mappings (at most DMAMAP_PIDX_PAGES granules: every
+ * streaming map of a packet) go to a page index, an open-addressing hash of
+ * the granules they hold, where a map and its unmap each cost a probe or
+ * two; larger mappings, and small ones when the index is half full, go to
+ * a treap ordered by IOVA. Every query consults both.
  *
  * Backend operations are called without the domain lock held: a backend
  * call may be slow (an ioctl) and must not stall every other lcore. A map
@@ -72,6 +76,10 @@
 #define DMAMAP_FQ_LCORE_BYTES (UINT64_C(16) << 20)
 /* First size of the mapping record; it doubles when full. */
 #define DMAMAP_MAPREC_INIT 1024
+/* Mappings of at most this many granules go to the page index... */
+#define DMAMAP_PIDX_PAGES 4
+/* ...of this many slots, at most half of them used. */
+#define DMAMAP_PIDX_SLOTS 16384
 #define DMAMAP_DOMAIN_MAGIC 0x646d646f6d61696eULL
 #define DMAMAP_REGISTRY_MZ "dmamap_domains"
 
@@ -93,6 +101,22 @@ struct dmamap_maprecs {
 	uint32_t count;
 	uint64_t seed;    /* priorities: xorshift, under the domain lock */
 	struct dmamap_maprec node[];
+};
+
+/* A granule of a small mapping in the page index. */
+struct dmamap_pslot {
+	uint64_t key;     /* granule number + 1; 0: empty */
+	rte_iova_t iova;  /* the mapping holding the granule */
+	uint64_t len;
+};
+
+/* The page index, in rte_malloc memory: linear probing, no tombstones. */
+struct dmamap_pidx {
+	uint32_t mask;    /* slots - 1 */
+	uint32_t used;    /* slots taken */
+	uint32_t count;   /* mappings */
+	uint32_t shift;   /* log2 of the granule */
+	struct dmamap_pslot slot[];
 };
 
 /*
@@ -148,8 +172,9 @@ struct rte_dmamap_domain {
 	unsigned int max_mappings;
 	struct dmamap_iovad *iovad;
 	uint32_t refcnt;              /* attached devices */
-	rte_spinlock_t lock;          /* recs and the flush queue */
+	rte_spinlock_t lock;          /* recs, pidx and the flush queue */
 	struct dmamap_maprecs *recs;
+	struct dmamap_pidx *pidx;
 	uint64_t fq_start_cnt;
 	uint64_t fq_finish_cnt;
 	uint32_t fq_size;             /* entries a queue holds before a flush */
@@ -453,6 +478,23 @@ maprec_ceil(const struct dmamap_maprec *n, uint32_t t, rte_iova_t key)
 	return best;
 }
 
+/* The mapping with the largest IOVA at or below key; 0 when none. */
+static uint32_t
+maprec_floor(const struct dmamap_maprec *n, uint32_t t, rte_iova_t key)
+{
+	uint32_t best = 0;
+
+	while (t != 0) {
+		if (n[t].iova <= key) {
+			best = t;
+			t = n[t].right;
+		} else {
+			t = n[t].left;
+		}
+	}
+	return best;
+}
+
 static uint64_t
 maprec_bytes(const struct dmamap_maprec *n, uint32_t t)
 {
@@ -600,9 +642,9 @@ maprec_take_exact(struct dmamap_maprecs *recs, rte_iova_t iova,
 }
 
 /*
- * Check that [iova, last] holds whole mappings only (gaps allowed, at least
- * one mapping); remove them when remove is set. Returns the bytes mapped in
- * the range, or -EINVAL.
+ * Check that no mapping of the treap crosses an end of [iova, last] (gaps
+ * allowed, none at all too); remove the mappings inside when remove is
+ * set. Returns the bytes they map (0: none), or -EINVAL.
  */
 static int64_t
 maprec_range(struct dmamap_maprecs *recs, rte_iova_t iova, rte_iova_t last,
@@ -615,15 +657,266 @@ maprec_range(struct dmamap_maprecs *recs, rte_iova_t iova, rte_iova_t last,
 	maprec_split3(recs, iova, last, &l, &m, &r);
 	p = maprec_max(n, l);
 	q = maprec_max(n, m);
-	if (m != 0 && (p == 0 || maprec_last(n, p) < iova) &&
-			maprec_last(n, q) <= last)
-		bytes = (int64_t)maprec_bytes(n, m);
+	if ((p == 0 || maprec_last(n, p) < iova) &&
+			(m == 0 || maprec_last(n, q) <= last))
+		bytes = m == 0 ? 0 : (int64_t)maprec_bytes(n, m);
 	if (bytes >= 0 && remove) {
 		maprec_release(recs, m);
 		m = 0;
 	}
 	maprec_join3(recs, l, m, r);
 	return bytes;
+}
+
+/*
+ * The page index. Every operation runs under the domain lock.
+ */
+
+static inline uint32_t
+pidx_home(const struct dmamap_pidx *px, uint64_t key)
+{
+	return (uint32_t)((key * UINT64_C(0x9e3779b97f4a7c15)) >> 40) & px->mask;
+}
+
+/* Slot of granule page; UINT32_MAX when not indexed. */
+static uint32_t
+pidx_find(const struct dmamap_pidx *px, uint64_t page)
+{
+	uint64_t key = page + 1;
+	uint32_t i = pidx_home(px, key);
+
+	while (px->slot[i].key != 0) {
+		if (px->slot[i].key == key)
+			return i;
+		i = (i + 1) & px->mask;
+	}
+	return UINT32_MAX;
+}
+
+static void
+pidx_put(struct dmamap_pidx *px, uint64_t page, rte_iova_t iova, uint64_t len)
+{
+	uint32_t i = pidx_home(px, page + 1);
+
+	while (px->slot[i].key != 0)
+		i = (i + 1) & px->mask;
+	px->slot[i] = (struct dmamap_pslot){
+		.key = page + 1, .iova = iova, .len = len,
+	};
+	px->used++;
+}
+
+/* Empty slot i, moving back the entries after it that may take it. */
+static void
+pidx_del(struct dmamap_pidx *px, uint32_t i)
+{
+	uint32_t j = i, home;
+
+	for (;;) {
+		j = (j + 1) & px->mask;
+		if (px->slot[j].key == 0)
+			break;
+		home = pidx_home(px, px->slot[j].key);
+		/* j may move to i when i lies on its probe path [home, j). */
+		if (((j - home) & px->mask) >= ((j - i) & px->mask)) {
+			px->slot[i] = px->slot[j];
+			i = j;
+		}
+	}
+	px->slot[i].key = 0;
+	px->used--;
+}
+
+/* Whether a mapping of len goes to the index (which has room for it). */
+static bool
+pidx_fits(const struct dmamap_pidx *px, uint64_t len)
+{
+	uint64_t pages = len >> px->shift;
+
+	return pages <= DMAMAP_PIDX_PAGES &&
+		px->used + pages <= (px->mask + 1) / 2;
+}
+
+/* Whether a mapping of the index holds a granule of [iova, last]. */
+static bool
+pidx_overlaps(const struct dmamap_pidx *px, rte_iova_t iova, rte_iova_t last)
+{
+	uint64_t first = iova >> px->shift, end = last >> px->shift, p;
+	uint32_t i;
+
+	if (px->count == 0)
+		return false;
+	if (end - first <= px->mask) {
+		for (p = first; ; p++) {
+			if (pidx_find(px, p) != UINT32_MAX)
+				return true;
+			if (p == end)
+				return false;
+		}
+	}
+	for (i = 0; i <= px->mask; i++)
+		if (px->slot[i].key != 0 && px->slot[i].key - 1 >= first &&
+				px->slot[i].key - 1 <= end)
+			return true;
+	return false;
+}
+
+static void
+pidx_add(struct dmamap_pidx *px, rte_iova_t iova, uint64_t len)
+{
+	uint64_t p, first = iova >> px->shift, end = (iova + len - 1) >> px->shift;
+
+	for (p = first; p <= end; p++)
+		pidx_put(px, p, iova, len);
+	px->count++;
+}
+
+/* Remove the mapping that is exactly [iova, +len); false when none. */
+static bool
+pidx_take_exact(struct dmamap_pidx *px, rte_iova_t iova, uint64_t len)
+{
+	uint64_t p, first = iova >> px->shift, end = (iova + len - 1) >> px->shift;
+	uint32_t i;
+
+	if (px->count == 0 || (len >> px->shift) > DMAMAP_PIDX_PAGES)
+		return false;
+	i = pidx_find(px, first);
+	if (i == UINT32_MAX || px->slot[i].iova != iova || px->slot[i].len != len)
+		return false;
+	for (p = first; p <= end; p++)
+		pidx_del(px, pidx_find(px, p));
+	px->count--;
+	return true;
+}
+
+/* Whether a mapping of the index crosses an end of [iova, last]. */
+static bool
+pidx_cut(const struct dmamap_pidx *px, rte_iova_t iova, rte_iova_t last)
+{
+	uint32_t i;
+
+	if (px->count == 0)
+		return false;
+	i = pidx_find(px, iova >> px->shift);
+	if (i != UINT32_MAX && px->slot[i].iova < iova)
+		return true;
+	i = pidx_find(px, last >> px->shift);
+	return i != UINT32_MAX &&
+		px->slot[i].iova + px->slot[i].len - 1 > last;
+}
+
+/* Slot of the first granule of a mapping starting in [iova, last]. */
+static inline bool
+pidx_head_in(const struct dmamap_pidx *px, uint32_t i, rte_iova_t iova,
+		rte_iova_t last)
+{
+	const struct dmamap_pslot *e = &px->slot[i];
+
+	return e->key != 0 && e->key - 1 == e->iova >> px->shift &&
+		e->iova >= iova && e->iova <= last;
+}
+
+/*
+ * Bytes of the index's mappings starting in [iova, last], removed when
+ * remove is set (pidx_cut() false: they lie inside). A range of more
+ * granules than slots scans the slots; removal then rescans until a pass
+ * finds nothing, as deletions move entries back over the scanned part.
+ */
+static uint64_t
+pidx_range(struct dmamap_pidx *px, rte_iova_t iova, rte_iova_t last,
+		bool remove)
+{
+	uint64_t bytes = 0, first = iova >> px->shift, end = last >> px->shift, p;
+	bool again = true;
+	uint32_t i;
+
+	if (px->count == 0)
+		return 0;
+	if (end - first <= px->mask) {
+		for (p = first; ; p++) {
+			i = pidx_find(px, p);
+			if (i != UINT32_MAX && pidx_head_in(px, i, iova, last)) {
+				bytes += px->slot[i].len;
+				if (remove)
+					pidx_take_exact(px, px->slot[i].iova,
+						px->slot[i].len);
+			}
+			if (p == end)
+				return bytes;
+		}
+	}
+	for (i = 0; i <= px->mask; i++)
+		if (pidx_head_in(px, i, iova, last))
+			bytes += px->slot[i].len;
+	while (remove && again) {
+		again = false;
+		for (i = 0; i <= px->mask; i++) {
+			if (pidx_head_in(px, i, iova, last)) {
+				pidx_take_exact(px, px->slot[i].iova,
+					px->slot[i].len);
+				again = true;
+			}
+		}
+	}
+	return bytes;
+}
+
+static struct dmamap_pidx *
+pidx_alloc(uint32_t slots, size_t granule, int socket_id)
+{
+	struct dmamap_pidx *px;
+
+	px = rte_zmalloc_socket("dmamap_pidx", sizeof(*px) +
+		(size_t)slots * sizeof(px->slot[0]), RTE_CACHE_LINE_SIZE,
+		socket_id);
+	if (px == NULL)
+		return NULL;
+	px->mask = slots - 1;
+	px->shift = rte_bsf64(granule);
+	return px;
+}
+
+/*
+ * Both records together, under the domain lock.
+ */
+
+static uint32_t
+dmamap_rec_count(const struct rte_dmamap_domain *dom)
+{
+	return dom->recs->count + dom->pidx->count;
+}
+
+/* Whether [iova, last] overlaps a mapping of the treap. */
+static bool
+maprec_overlaps(const struct dmamap_maprecs *recs, rte_iova_t iova,
+		rte_iova_t last)
+{
+	uint32_t t = maprec_floor(recs->node, recs->root, last);
+
+	return t != 0 && maprec_last(recs->node, t) >= iova;
+}
+
+/*
+ * Check that [iova, last] holds whole mappings only (gaps allowed, at least
+ * one mapping); remove them when remove is set. Returns the bytes mapped in
+ * the range, or -EINVAL.
+ */
+static int64_t
+dmamap_rec_range(struct rte_dmamap_domain *dom, rte_iova_t iova,
+		rte_iova_t last, bool remove)
+{
+	int64_t big;
+	uint64_t small;
+
+	if (pidx_cut(dom->pidx, iova, last))
+		return -EINVAL;
+	small = pidx_range(dom->pidx, iova, last, false);
+	big = maprec_range(dom->recs, iova, last, remove);
+	if (big < 0 || (big == 0 && small == 0))
+		return -EINVAL;
+	if (remove && small != 0)
+		pidx_range(dom->pidx, iova, last, true);
+	return big + (int64_t)small;
 }
 
 static struct dmamap_maprecs *
@@ -658,7 +951,11 @@ maprec_grow(struct rte_dmamap_domain *dom, uint32_t want)
 
 	if (dmamap_no_alloc)
 		return -ENOSPC;
-	if (__atomic_load_n(&dom->recs, __ATOMIC_ACQUIRE)->cap >= want)
+	/* Under the lock: a grow elsewhere frees the record it replaces. */
+	rte_spinlock_lock(&dom->lock);
+	cap = dom->recs->cap;
+	dmamap_spin_unlock(&dom->lock);
+	if (cap >= want)
 		return 0;
 	recs = maprec_alloc(want, dom->mz->socket_id);
 	if (recs == NULL)
@@ -684,6 +981,24 @@ maprec_grow(struct rte_dmamap_domain *dom, uint32_t want)
 	return 0;
 }
 
+/* Record [iova, last] in the index or the treap (a free node then exists). */
+static int
+dmamap_rec_insert(struct rte_dmamap_domain *dom, rte_iova_t iova,
+		rte_iova_t last)
+{
+	struct dmamap_pidx *px = dom->pidx;
+
+	if (pidx_overlaps(px, iova, last))
+		return -EEXIST;
+	if (pidx_fits(px, last - iova + 1)) {
+		if (maprec_overlaps(dom->recs, iova, last))
+			return -EEXIST;
+		pidx_add(px, iova, last - iova + 1);
+		return 0;
+	}
+	return maprec_insert(dom->recs, iova, last);
+}
+
 /*
  * Record [iova, +len) before the backend maps it, or again after a backend
  * refused to unmap it; only a new mapping counts against max_mappings.
@@ -698,13 +1013,13 @@ dmamap_domain_reserve(struct rte_dmamap_domain *dom, rte_iova_t iova,
 	for (;;) {
 		rte_spinlock_lock(&dom->lock);
 		if (limit && dom->max_mappings != 0 &&
-				dom->recs->count >= dom->max_mappings) {
+				dmamap_rec_count(dom) >= dom->max_mappings) {
 			dmamap_spin_unlock(&dom->lock);
 			DMAMAP_LOG(ERR, "domain %s: %u mappings, the most it takes",
 				dom->name, dom->max_mappings);
 			return -ENOSPC;
 		}
-		if (likely(dom->recs->free != 0))
+		if (likely(pidx_fits(dom->pidx, len)) || dom->recs->free != 0)
 			break;
 		cap = dom->recs->cap;
 		dmamap_spin_unlock(&dom->lock);
@@ -715,7 +1030,7 @@ dmamap_domain_reserve(struct rte_dmamap_domain *dom, rte_iova_t iova,
 			return ret;
 		}
 	}
-	ret = maprec_insert(dom->recs, iova, iova + len - 1);
+	ret = dmamap_rec_insert(dom, iova, iova + len - 1);
 	dmamap_spin_unlock(&dom->lock);
 	if (ret < 0)
 		DMAMAP_LOG(ERR, "domain %s: IOVA [0x%" PRIx64 ", +0x%zx) "
@@ -730,7 +1045,7 @@ dmamap_domain_records(struct rte_dmamap_domain *dom, rte_iova_t iova,
 	int64_t ret;
 
 	rte_spinlock_lock(&dom->lock);
-	ret = maprec_range(dom->recs, iova, iova + len - 1, remove);
+	ret = dmamap_rec_range(dom, iova, iova + len - 1, remove);
 	dmamap_spin_unlock(&dom->lock);
 	return ret;
 }
@@ -749,9 +1064,10 @@ dmamap_domain_unrecord(struct rte_dmamap_domain *dom, rte_iova_t iova,
 	int64_t ret;
 
 	rte_spinlock_lock(&dom->lock);
-	*taken = maprec_take_exact(dom->recs, iova, iova + len - 1);
+	*taken = pidx_take_exact(dom->pidx, iova, len) ||
+		maprec_take_exact(dom->recs, iova, iova + len - 1);
 	ret = *taken ? (int64_t)len :
-		maprec_range(dom->recs, iova, iova + len - 1, false);
+		dmamap_rec_range(dom, iova, iova + len - 1, false);
 	dmamap_spin_unlock(&dom->lock);
 	return ret;
 }
@@ -1275,7 +1591,7 @@ static int
 dmamap_domain_resources(struct rte_dmamap_domain *dom)
 {
 	char name[RTE_MEMZONE_NAMESIZE];
-	uint32_t cap;
+	uint32_t cap, slots;
 
 	/* A small limit is known in advance; anything else grows. */
 	cap = dom->max_mappings != 0 && dom->max_mappings < DMAMAP_MAPREC_INIT ?
@@ -1283,10 +1599,21 @@ dmamap_domain_resources(struct rte_dmamap_domain *dom)
 	dom->recs = maprec_alloc(cap, dom->mz->socket_id);
 	if (dom->recs == NULL)
 		return -ENOMEM;
+	/* Room for twice the mappings a small limit allows, or the default. */
+	slots = dom->max_mappings != 0 &&
+		dom->max_mappings < DMAMAP_PIDX_SLOTS / DMAMAP_PIDX_PAGES / 4 ?
+		rte_align32pow2(dom->max_mappings * DMAMAP_PIDX_PAGES * 4) :
+		DMAMAP_PIDX_SLOTS;
+	dom->pidx = pidx_alloc(slots, dom->granule, dom->mz->socket_id);
+	if (dom->pidx == NULL) {
+		rte_free(dom->recs);
+		return -ENOMEM;
+	}
 	snprintf(name, sizeof(name), "dmiova%" PRIu64, dom->gen);
 	dom->iovad = dmamap_iovad_create(name, dom->aperture_start,
 		dom->aperture_last, dom->granule, true);
 	if (dom->iovad == NULL) {
+		rte_free(dom->pidx);
 		rte_free(dom->recs);
 		return -ENOMEM;
 	}
@@ -1367,6 +1694,7 @@ rte_dmamap_domain_create(const struct rte_dmamap_domain_conf *conf)
 		ret = dmamap_registry_add(reg, dom);
 		if (ret < 0) {
 			dmamap_iovad_destroy(dom->iovad);
+			rte_free(dom->pidx);
 			rte_free(dom->recs);
 		}
 	}
@@ -1409,9 +1737,29 @@ rte_dmamap_domain_lookup(const char *name)
 
 static void dmamap_mirror_stop(struct rte_dmamap_domain *dom);
 
+/* Take out of the index a mapping starting in [lo, hi]: 1, or 0 if none. */
+static uint32_t
+pidx_take_any(struct dmamap_pidx *px, rte_iova_t lo, rte_iova_t hi,
+		rte_iova_t *iova, uint64_t *len)
+{
+	uint32_t i;
+
+	if (px->count == 0)
+		return 0;
+	for (i = 0; i <= px->mask; i++) {
+		if (pidx_head_in(px, i, lo, hi)) {
+			*iova = px->slot[i].iova;
+			*len = px->slot[i].len;
+			pidx_take_exact(px, *iova, *len);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /*
- * Unmap every recorded mapping that starts in [lo, hi], smallest IOVA first,
- * then flush once. Records are taken one at a time so no lock is held over
+ * Unmap every recorded mapping that starts in [lo, hi], those of the treap
+ * smallest IOVA first, then those of the page index, then flush once. Records are taken one at a time so no lock is held over
  * a backend call.
  */
 static void
@@ -1432,7 +1780,7 @@ dmamap_domain_unmap_all(struct rte_dmamap_domain *dom,
 			len = recs->node[t].len;
 			maprec_range(recs, iova, iova + len - 1, true);
 		} else {
-			t = 0;
+			t = pidx_take_any(dom->pidx, lo, hi, &iova, &len);
 		}
 		dmamap_spin_unlock(&dom->lock);
 		if (t == 0)
@@ -1480,6 +1828,7 @@ rte_dmamap_domain_destroy(struct rte_dmamap_domain *dom)
 	dmamap_spin_unlock(&reg->lock);
 	dom->magic = 0;
 	dmamap_iovad_destroy(dom->iovad);
+	rte_free(dom->pidx);
 	rte_free(dom->recs);
 	rte_memzone_free(dom->mz);
 	return 0;
@@ -1760,7 +2109,7 @@ dmamap_mirror_setup(struct rte_dmamap_domain *dom)
 int
 rte_dmamap_domain_mirror_eal(struct rte_dmamap_domain *dom)
 {
-	uint32_t pages = 0;
+	uint32_t pages = 0, count;
 	int ret;
 
 	if (!dmamap_domain_valid(dom)) {
@@ -1775,7 +2124,10 @@ rte_dmamap_domain_mirror_eal(struct rte_dmamap_domain *dom)
 	 * memory can be allocated under the memory lock or in its callbacks.
 	 */
 	rte_memseg_list_walk(dmamap_mirror_count, &pages);
-	ret = maprec_grow(dom, dom->recs->count + pages + 1);
+	rte_spinlock_lock(&dom->lock);
+	count = dom->recs->count;
+	dmamap_spin_unlock(&dom->lock);
+	ret = maprec_grow(dom, count + pages + 1);
 	if (ret == 0)
 		ret = dmamap_mirror_setup(dom);
 	if (ret == 0 && dmamap_heap_mirror_link(dom) < 0)

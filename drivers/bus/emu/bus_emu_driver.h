@@ -175,8 +175,9 @@ void *rte_emu_dma_translate(struct rte_emu_device *dev, rte_iova_t iova,
 /**
  * Translate n ranges, each for one access of a coherent device, as n calls
  * of rte_emu_dma_translate() would (same checks, same faults recorded, same
- * IOTLB traffic), with the IOMMU's lock taken at most once. The fast path
- * of device models that move bursts of packets.
+ * IOTLB traffic), with the IOMMU's lock taken at most once (not at all when
+ * the calling thread's IOTLB holds every range). The fast path of device
+ * models that move bursts of packets.
  *
  * @param iova
  *   First IOVA of each range.
@@ -191,7 +192,8 @@ void *rte_emu_dma_translate(struct rte_emu_device *dev, rte_iova_t iova,
  * @param err
  *   When not NULL, receives for each range that failed the rte_errno value
  *   rte_emu_dma_translate() would set: EINVAL, EFAULT (recorded), ERANGE;
- *   the entries of the ranges translated are left as they are.
+ *   and 0 for each range translated: every entry is written (unless the
+ *   call returns a negative errno).
  * @return
  *   The number of ranges translated, or -EINVAL (bad argument), -ENOTSUP
  *   (non-coherent device: use read/write).

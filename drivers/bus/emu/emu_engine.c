@@ -14,13 +14,21 @@
  * (the identity in IOVA-VA mode, physical to virtual in IOVA-PA mode) in a
  * few loads, and refuses addresses that are no known memory.
  *
- * The IOMMU lock is held from resolution to the end of the copy, so an
- * unmap and its flush never land in the middle of an access. Accesses that
- * go direct (no IOMMU domain, or inside the bypass window) touch no IOMMU
- * state: they take no lock, and a coherent device's direct access is
- * resolved inline, with one or two lookups of the library's table.
- * Translations for bursts (rte_emu_dma_translate_bulk()) take the lock once
- * for all the ranges that need the IOMMU.
+ * A coherent device's translations through the IOMMU first try the
+ * calling thread's own IOTLB of the domain (struct emu_ptc, emu_iommu.c):
+ * the host address of each page it translated, read with no lock, valid
+ * until the domain's next flush (or strict unmap), as an IOTLB entry is.
+ * What it cannot give (a miss, a permission it did not see) takes the
+ * IOMMU lock, once for all the ranges of a burst
+ * (rte_emu_dma_translate_bulk()), and resolves through the domain's IOTLB
+ * and the page walk, filling the thread's IOTLB. A coherent access within
+ * one page is translated, then copied; any other access through the IOMMU
+ * (non-coherent devices, ranges over several pages) holds the lock from
+ * resolution to the end of its copy, so an unmap and its flush never land
+ * in its middle. Accesses that go direct (no IOMMU domain, or inside the
+ * bypass window) touch no IOMMU state: they take no lock, and a coherent
+ * device's direct access is resolved inline, with one or two lookups of
+ * the library's table.
  */
 
 #include <errno.h>
@@ -363,6 +371,68 @@ emu_copy(struct emu_access *a, uint8_t *buf)
 	}
 }
 
+/* Whether [iova, iova + len) goes wholly through the IOMMU, unmasked. */
+static inline bool
+emu_range_translated(const struct emu_dev_hw *hw, rte_iova_t iova, size_t len)
+{
+	rte_iova_t last = iova + len - 1;
+
+	return hw->iommu != NULL && len != 0 && last >= iova &&
+		last <= hw->mask &&
+		(hw->direct_limit == 0 || iova > hw->direct_limit);
+}
+
+/*
+ * The IOMMU side of a translation run: the thread's own IOTLB, and the
+ * IOMMU lock, taken on the first page that IOTLB cannot give and held to
+ * the end of the run.
+ */
+struct emu_xctx {
+	struct emu_iommu *mmu;
+	struct emu_ptc *ptc;
+	uint64_t hits;
+	bool locked;
+};
+
+static inline void
+emu_xctx_init(struct emu_xctx *ctx, const struct emu_dev_hw *hw)
+{
+	ctx->mmu = hw->iommu;
+	ctx->ptc = hw->iommu != NULL ? emu_iommu_ptc(hw->iommu) : NULL;
+	ctx->hits = 0;
+	ctx->locked = false;
+}
+
+static inline void
+emu_xctx_lock(struct emu_xctx *ctx)
+{
+	if (!ctx->locked && ctx->mmu != NULL) {
+		emu_iommu_lock(ctx->mmu);
+		ctx->locked = true;
+	}
+}
+
+/* End of the run: release the lock, count the hits. */
+static inline void
+emu_xctx_end(struct emu_xctx *ctx)
+{
+	if (ctx->locked) {
+		emu_iommu_unlock(ctx->mmu);
+		ctx->locked = false;
+	}
+	if (ctx->hits != 0) {
+		*ctx->ptc->hits += ctx->hits;
+		ctx->hits = 0;
+	}
+}
+
+static inline uint32_t
+emu_access_prot(uint32_t access)
+{
+	return ((access & RTE_EMU_DMA_READ) ? RTE_DMAMAP_PROT_READ : 0) |
+		((access & RTE_EMU_DMA_WRITE) ? RTE_DMAMAP_PROT_WRITE : 0);
+}
+
 /* Resolve under the IOMMU's lock; copy into or out of buf when given. */
 static int
 emu_access_run(struct emu_access *a, uint8_t *buf)
@@ -379,6 +449,9 @@ emu_access_run(struct emu_access *a, uint8_t *buf)
 		emu_iommu_unlock(mmu);
 	return ret;
 }
+
+static int emu_dma_translated(struct emu_device *edev, rte_iova_t iova,
+		uint8_t *buf, size_t len, uint32_t access);
 
 static int
 emu_dma(struct rte_emu_device *dev, rte_iova_t iova, uint8_t *buf, size_t len,
@@ -405,6 +478,10 @@ emu_dma(struct rte_emu_device *dev, rte_iova_t iova, uint8_t *buf, size_t len,
 				memcpy(buf, host, len);
 			return 0;
 		}
+		/* One page through the IOMMU is one host range. */
+		if (emu_range_translated(&a.dev->hw, iova, len) &&
+				((iova ^ (iova + len - 1)) >> EMU_PAGE_SHIFT) == 0)
+			return emu_dma_translated(a.dev, iova, buf, len, access);
 	}
 	ret = emu_access_chunks(&a, stack);
 	if (ret < 0)
@@ -465,7 +542,7 @@ emu_translate_one(struct emu_device *edev, rte_iova_t iova, size_t len,
 }
 
 /* emu_target_host() for a range in one 2 MiB leaf of hugepage memory,
- * inline, through the leaf cache c.
+ * inline, through the 2 MiB leaf cache c.
  */
 static __rte_always_inline uint8_t *
 emu_target_fast(struct emu_leaf_cache *c, rte_iova_t target, size_t len,
@@ -485,32 +562,68 @@ emu_target_fast(struct emu_leaf_cache *c, rte_iova_t target, size_t len,
 }
 
 /*
- * Translate a range wholly above the bypass window through the IOMMU (its
- * lock held) to one host range: what emu_resolve() does for an access of
- * one chunk, the same checks, faults and IOTLB lookups, without the
- * general bookkeeping. -E2BIG when the range is not one host range.
+ * Host address of cur for up to left bytes, contiguous for *contig of
+ * them: the thread's IOTLB, else the IOMMU under its lock (taken here),
+ * which fills that IOTLB. NULL on a fault, with *reason.
+ */
+static __rte_always_inline uint8_t *
+emu_xctx_host(struct emu_xctx *ctx, struct emu_leaf_cache *c, rte_iova_t cur,
+		size_t left, uint32_t access, size_t *contig,
+		enum rte_bus_emu_fault_reason *reason)
+{
+	struct emu_xlate x;
+	uint8_t *h;
+	size_t n;
+
+	if (likely(ctx->ptc != NULL)) {
+		h = emu_ptc_lookup(ctx->ptc, emu_ptc_gen(ctx->ptc), cur,
+			emu_access_prot(access), &n);
+		if (likely(h != NULL)) {
+			ctx->hits++;
+			*contig = RTE_MIN(n, left);
+			return h;
+		}
+	}
+	emu_xctx_lock(ctx);
+	if (!emu_iommu_xlate(ctx->mmu, cur, access, true, &x)) {
+		*reason = x.reason;
+		return NULL;
+	}
+	n = RTE_MIN(left, x.avail);
+	h = emu_target_fast(c, x.target, n, contig);
+	if (h == NULL) {
+		*reason = RTE_BUS_EMU_FAULT_NO_MEMORY;
+		return NULL;
+	}
+	/* Leaves and the library's table are page grained: the whole page
+	 * of cur is contiguous in the host.
+	 */
+	if (ctx->ptc != NULL)
+		emu_ptc_fill(ctx->ptc, cur, h, x.prot);
+	return h;
+}
+
+/*
+ * Translate a range wholly above the bypass window through the IOMMU to
+ * one host range: what emu_resolve() does for an access of one chunk, the
+ * same checks, faults and IOTLB lookups, without the general bookkeeping.
+ * -E2BIG when the range is not one host range.
  */
 static __rte_always_inline int
-emu_translate_iommu(struct emu_device *edev, struct emu_leaf_cache *c,
-		rte_iova_t iova, size_t len, uint32_t access, uint8_t **host)
+emu_translate_iommu(struct emu_device *edev, struct emu_xctx *ctx,
+		struct emu_leaf_cache *c, rte_iova_t iova, size_t len,
+		uint32_t access, uint8_t **host)
 {
-	struct emu_iommu *mmu = edev->hw.iommu;
+	enum rte_bus_emu_fault_reason reason;
 	rte_iova_t cur = iova;
-	size_t left = len, n, contig;
+	size_t left = len, contig;
 	uint8_t *first = NULL, *h;
-	struct emu_xlate x;
 
 	while (left > 0) {
-		if (!emu_iommu_xlate(mmu, cur, access, true, &x)) {
-			emu_fault_record(edev->hw.shared, iova, len, access, cur,
-				x.reason);
-			return -EFAULT;
-		}
-		n = RTE_MIN(left, x.avail);
-		h = emu_target_fast(c, x.target, n, &contig);
+		h = emu_xctx_host(ctx, c, cur, left, access, &contig, &reason);
 		if (h == NULL) {
 			emu_fault_record(edev->hw.shared, iova, len, access, cur,
-				RTE_BUS_EMU_FAULT_NO_MEMORY);
+				reason);
 			return -EFAULT;
 		}
 		if (first == NULL)
@@ -524,17 +637,41 @@ emu_translate_iommu(struct emu_device *edev, struct emu_leaf_cache *c,
 	return 0;
 }
 
-/* One range the inline direct path could not give (IOMMU lock held). */
-static inline int
-emu_translate_slow(struct emu_device *edev, struct emu_leaf_cache *c,
-		rte_iova_t iova, size_t len, uint32_t access, uint8_t **host)
+/*
+ * A coherent access of one page through the IOMMU: translated (the cache
+ * first), then copied, as the model's translated bursts are.
+ */
+static int
+emu_dma_translated(struct emu_device *edev, rte_iova_t iova, uint8_t *buf,
+		size_t len, uint32_t access)
 {
-	const struct emu_dev_hw *hw = &edev->hw;
-	rte_iova_t last = iova + len - 1;
+	struct emu_leaf_cache cache = { .page = UINT64_MAX };
+	struct emu_xctx ctx;
+	uint8_t *host;
+	int ret;
 
-	if (hw->iommu != NULL && len != 0 && last >= iova && last <= hw->mask &&
-			(hw->direct_limit == 0 || iova > hw->direct_limit))
-		return emu_translate_iommu(edev, c, iova, len, access, host);
+	emu_xctx_init(&ctx, &edev->hw);
+	ret = emu_translate_iommu(edev, &ctx, &cache, iova, len, access, &host);
+	emu_xctx_end(&ctx);
+	if (ret < 0)
+		return ret;
+	if (access & RTE_EMU_DMA_WRITE)
+		memcpy(host, buf, len);
+	else
+		memcpy(buf, host, len);
+	return 0;
+}
+
+/* One range the inline direct path could not give. */
+static inline int
+emu_translate_slow(struct emu_device *edev, struct emu_xctx *ctx,
+		struct emu_leaf_cache *c, rte_iova_t iova, size_t len,
+		uint32_t access, uint8_t **host)
+{
+	if (emu_range_translated(&edev->hw, iova, len))
+		return emu_translate_iommu(edev, ctx, c, iova, len, access,
+			host);
+	emu_xctx_lock(ctx);
 	return emu_translate_one(edev, iova, len, access, host);
 }
 
@@ -549,8 +686,8 @@ rte_emu_dma_translate(struct rte_emu_device *dev, rte_iova_t iova, size_t len,
 		uint32_t access)
 {
 	struct emu_leaf_cache cache = { .page = UINT64_MAX };
-	struct emu_iommu *mmu;
 	struct emu_device *edev;
+	struct emu_xctx ctx;
 	uint8_t *host = NULL;
 	int ret;
 
@@ -568,12 +705,9 @@ rte_emu_dma_translate(struct rte_emu_device *dev, rte_iova_t iova, size_t len,
 		emu_direct_last(&edev->hw), &cache, iova, len);
 	if (likely(host != NULL))
 		return host;
-	mmu = edev->hw.iommu;
-	if (mmu != NULL)
-		emu_iommu_lock(mmu);
-	ret = emu_translate_slow(edev, &cache, iova, len, access, &host);
-	if (mmu != NULL)
-		emu_iommu_unlock(mmu);
+	emu_xctx_init(&ctx, &edev->hw);
+	ret = emu_translate_slow(edev, &ctx, &cache, iova, len, access, &host);
+	emu_xctx_end(&ctx);
 	if (ret < 0) {
 		rte_errno = emu_translate_errno(ret);
 		return NULL;
@@ -581,8 +715,8 @@ rte_emu_dma_translate(struct rte_emu_device *dev, rte_iova_t iova, size_t len,
 	return host;
 }
 
-/* The ranges the direct path could not give, through the full resolution
- * under one hold of the IOMMU lock.
+/* The ranges the direct path could not give: the IOMMU's cache, else the
+ * full resolution under one hold of the IOMMU lock.
  */
 static unsigned int
 emu_translate_rest(struct emu_device *edev, const rte_iova_t *iova,
@@ -590,25 +724,53 @@ emu_translate_rest(struct emu_device *edev, const rte_iova_t *iova,
 		void **host, int *err, bool all)
 {
 	struct emu_leaf_cache cache = { .page = UINT64_MAX };
-	struct emu_iommu *mmu = edev->hw.iommu;
 	unsigned int i, ok = 0;
+	struct emu_xctx ctx;
 	uint8_t *h;
 	int ret;
 
-	if (mmu != NULL)
-		emu_iommu_lock(mmu);
+	emu_xctx_init(&ctx, &edev->hw);
 	for (i = 0; i < n; i++) {
 		if (!all && host[i] != NULL)
 			continue;
-		ret = emu_translate_slow(edev, &cache, iova[i], len[i], access,
-			&h);
+		ret = emu_translate_slow(edev, &ctx, &cache, iova[i], len[i],
+			access, &h);
 		host[i] = ret == 0 ? h : NULL;
 		ok += ret == 0;
 		if (err != NULL)
 			err[i] = ret == 0 ? 0 : emu_translate_errno(ret);
 	}
-	if (mmu != NULL)
-		emu_iommu_unlock(mmu);
+	emu_xctx_end(&ctx);
+	return ok;
+}
+
+/*
+ * The ranges of a burst that lie in one page each, through the thread's
+ * IOTLB alone: host[i] NULL where it has no entry. The ranges translated.
+ */
+static __rte_always_inline unsigned int
+emu_translate_cached(const struct emu_dev_hw *hw, struct emu_ptc *c,
+		const rte_iova_t *iova, const uint32_t *len, unsigned int n,
+		uint32_t access, void **host, int *err)
+{
+	uint32_t prot = emu_access_prot(access);
+	uint64_t gen = emu_ptc_gen(c);
+	unsigned int i, ok = 0;
+	uint8_t *h;
+	size_t avail;
+
+	for (i = 0; i < n; i++) {
+		h = NULL;
+		if (likely(((iova[i] ^ (iova[i] + len[i] - 1)) >>
+				EMU_PAGE_SHIFT) == 0 &&
+				emu_range_translated(hw, iova[i], len[i])))
+			h = emu_ptc_lookup(c, gen, iova[i], prot, &avail);
+		host[i] = h;
+		ok += h != NULL;
+		if (err != NULL)
+			err[i] = 0;
+	}
+	*c->hits += ok;
 	return ok;
 }
 
@@ -621,6 +783,7 @@ rte_emu_dma_translate_bulk(struct rte_emu_device *dev, const rte_iova_t *iova,
 	const struct rte_dmamap_xlate *t;
 	struct emu_device *edev;
 	unsigned int i, ok = 0;
+	struct emu_ptc *c;
 	rte_iova_t limit;
 	uint8_t *h;
 
@@ -631,15 +794,29 @@ rte_emu_dma_translate_bulk(struct rte_emu_device *dev, const rte_iova_t *iova,
 	if (!edev->hw.coherent)
 		return -ENOTSUP;
 	limit = emu_direct_last(&edev->hw);
-	/* Nothing reached directly: every range through the IOMMU. */
-	if (limit == 0)
-		return emu_translate_rest(edev, iova, len, n, access, host, err,
-			true);
+	/* Nothing reached directly: every range through the IOMMU, the
+	 * thread's IOTLB first.
+	 */
+	if (limit == 0) {
+		c = edev->hw.iommu != NULL ? emu_iommu_ptc(edev->hw.iommu) : NULL;
+		if (c == NULL)
+			return emu_translate_rest(edev, iova, len, n, access,
+				host, err, true);
+		ok = emu_translate_cached(&edev->hw, c, iova, len, n, access,
+			host, err);
+		if (ok < n)
+			ok += emu_translate_rest(edev, iova, len, n, access,
+				host, err, false);
+		return ok;
+	}
 	t = rte_dmamap_xlate_iova;
 	for (i = 0; i < n; i++) {
 		h = emu_direct_fast(t, limit, &cache, iova[i], len[i]);
 		host[i] = h;
 		ok += h != NULL;
+		/* Every entry gets its err, 0 where translated. */
+		if (err != NULL)
+			err[i] = 0;
 	}
 	if (ok < n)
 		ok += emu_translate_rest(edev, iova, len, n, access, host, err,

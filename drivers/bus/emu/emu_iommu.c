@@ -22,14 +22,29 @@
  * domain (flushing on each unmap) never does.
  *
  * One spinlock per domain serialises table updates, walks and the IOTLB.
+ *
+ * In front of the IOTLB, each thread that runs a device model keeps an
+ * IOTLB of its own per domain (struct emu_ptc, emu_private.h): the host
+ * address of each 4 KiB page of IOVA it translated, direct mapped, read
+ * and filled by that thread alone, with no lock, so that a hit costs one
+ * entry's load and no walk of the library's table either. Its entries are
+ * tagged with the domain's generation, which every flush bumps (and every
+ * unmap of a strict domain, which flushes anyway): after a flush nothing
+ * cached before it translates, exactly as the IOTLB entries a flush
+ * invalidates. Between an unmap and its flush (lazy domains) an entry may
+ * still translate, as the IOTLB may. Hits count as IOTLB hits. Threads
+ * without an lcore id go the locked way.
  */
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_common.h>
 #include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_random.h>
 #include <rte_spinlock.h>
 
 #include "emu_private.h"
@@ -52,6 +67,10 @@
 #define EMU_IOTLB_PROBE_MAX 16
 
 #define EMU_IOMMU_MAGIC UINT64_C(0x454d55494f4d4d55) /* "EMUIOMMU" */
+
+/* Threads' IOTLBs: domains per thread; most pages a map fills in. */
+#define EMU_PTC_DOMAINS 4
+#define EMU_PTC_PREFILL 4
 
 struct emu_iotlb_entry {
 	uint64_t tag;       /* IOVA >> shift */
@@ -85,7 +104,22 @@ struct emu_iommu {
 	uint64_t leaves[3];    /* 4 KiB, 2 MiB, 1 GiB leaves */
 	uint64_t mapped_bytes;
 	struct emu_iotlb tlb;
+	uint64_t uid;          /* tells domains at one address apart */
+	/* Bumped (lock held) by every flush: the threads' IOTLBs are stale. */
+	uint64_t gen;
+	/* Hits of the threads' IOTLBs, per lcore. */
+	struct {
+		uint64_t n;
+	} __rte_cache_aligned ptc_hits[RTE_MAX_LCORE];
 };
+
+/* A thread's caches, allocated on first use; a domain takes a slot by its
+ * address, in turn.
+ */
+static __thread struct {
+	struct emu_ptc *slot[EMU_PTC_DOMAINS];
+	unsigned int next;
+} emu_ptc_tls;
 
 /* A leaf found by a walk. */
 struct emu_leaf {
@@ -145,15 +179,15 @@ emu_pte_is_leaf(uint64_t pte, unsigned int level)
 static inline uint32_t
 emu_pte_prot(uint64_t pte)
 {
-	return (pte & EMU_PTE_R ? RTE_DMAMAP_PROT_READ : 0) |
-		(pte & EMU_PTE_W ? RTE_DMAMAP_PROT_WRITE : 0);
+	return ((pte & EMU_PTE_R) ? RTE_DMAMAP_PROT_READ : 0) |
+		((pte & EMU_PTE_W) ? RTE_DMAMAP_PROT_WRITE : 0);
 }
 
 static inline uint64_t
 emu_prot_pte(uint32_t prot)
 {
-	return (prot & RTE_DMAMAP_PROT_READ ? EMU_PTE_R : 0) |
-		(prot & RTE_DMAMAP_PROT_WRITE ? EMU_PTE_W : 0);
+	return ((prot & RTE_DMAMAP_PROT_READ) ? EMU_PTE_R : 0) |
+		((prot & RTE_DMAMAP_PROT_WRITE) ? EMU_PTE_W : 0);
 }
 
 /*
@@ -187,6 +221,13 @@ static void
 emu_pt_free(struct emu_iommu *mmu, uint32_t frame)
 {
 	emu_pt_free_stack(mmu)[mmu->nb_free++] = frame;
+}
+
+/* A new generation: every entry of the threads' IOTLBs is stale. */
+static inline void
+emu_iommu_gen_bump(struct emu_iommu *mmu)
+{
+	__atomic_store_n(&mmu->gen, mmu->gen + 1, __ATOMIC_RELEASE);
 }
 
 /* Lay the pool out in the private area and take the root table. */
@@ -512,6 +553,35 @@ emu_pt_run_present(const struct emu_leaf *leaf, rte_iova_t iova, uint64_t len,
 }
 
 /*
+ * Pages that splitting the large leaf at base (of level) takes for an
+ * unmap of [iova, end): the leaf's own table, then at each level below one
+ * per leaf a cut falls inside. Both cuts inside the same leaf split it
+ * once: a 4 KiB hole in a 2 MiB leaf takes one page, not two.
+ */
+static unsigned int
+emu_pt_split_pages(rte_iova_t base, unsigned int level, rte_iova_t iova,
+		rte_iova_t end)
+{
+	bool lo = base < iova, hi = end < base + emu_level_size(level);
+	unsigned int n, l;
+	uint64_t sz;
+
+	if (!lo && !hi)
+		return 0;
+	n = 1;
+	for (l = level - 1; l > 1; l--) {
+		sz = emu_level_size(l);
+		lo = lo && (iova & (sz - 1)) != 0;
+		hi = hi && (end & (sz - 1)) != 0;
+		if (lo && hi && iova / sz == end / sz)
+			n += 1;
+		else
+			n += lo + hi;
+	}
+	return n;
+}
+
+/*
  * Check that [iova, iova + len) is wholly mapped; count the pages needed
  * to split the leaves cut at its two ends.
  */
@@ -536,10 +606,7 @@ emu_pt_unmap_check(struct emu_iommu *mmu, rte_iova_t iova, size_t len,
 		}
 		size = emu_level_size(leaf.level);
 		base = cur & ~(size - 1);
-		if (base < iova)
-			*splits += leaf.level - 1;
-		if (base + size > end)
-			*splits += leaf.level - 1;
+		*splits += emu_pt_split_pages(base, leaf.level, iova, end);
 		cur = base + size;
 	}
 	return 0;
@@ -573,16 +640,32 @@ __emu_iommu_unmap(struct emu_iommu *mmu, rte_iova_t iova, size_t len)
 	return 0;
 }
 
-int
-emu_iommu_unmap(struct emu_iommu *mmu, rte_iova_t iova, size_t len)
+/*
+ * The common unmap (every streaming one) in one walk: 4 KiB leaves, all
+ * present, in one leaf table. False when the range is anything else.
+ */
+static bool
+emu_pt_unmap_run(struct emu_iommu *mmu, rte_iova_t iova, size_t len)
+{
+	uint32_t path[EMU_PT_LEVELS + 1];
+	struct emu_leaf leaf;
+	uint64_t size;
+
+	if (emu_pt_run_pages(iova, len) != len >> EMU_PAGE_SHIFT ||
+			!emu_pt_find(mmu, iova, &leaf, path) || leaf.level != 1 ||
+			!emu_pt_run_present(&leaf, iova, len, &size))
+		return false;
+	emu_pt_clear_run(mmu, iova, len, &leaf, path);
+	return true;
+}
+
+/* Any unmap: check it all, reserve the pages of its splits, then unmap. */
+static int
+emu_pt_unmap_checked(struct emu_iommu *mmu, rte_iova_t iova, size_t len)
 {
 	unsigned int splits;
 	int ret;
 
-	if (!emu_range_ok(mmu, iova, len)) {
-		EMU_LOG(ERR, "bad range: IOVA 0x%" PRIx64 " len 0x%zx", iova, len);
-		return -EINVAL;
-	}
 	ret = emu_pt_unmap_check(mmu, iova, len, &splits);
 	if (ret < 0) {
 		EMU_LOG(ERR, "IOVA 0x%" PRIx64 " len 0x%zx is not wholly mapped",
@@ -594,6 +677,23 @@ emu_iommu_unmap(struct emu_iommu *mmu, rte_iova_t iova, size_t len)
 		return -ENOMEM;
 	}
 	return __emu_iommu_unmap(mmu, iova, len);
+}
+
+int
+emu_iommu_unmap(struct emu_iommu *mmu, rte_iova_t iova, size_t len)
+{
+	int ret;
+
+	if (!emu_range_ok(mmu, iova, len)) {
+		EMU_LOG(ERR, "bad range: IOVA 0x%" PRIx64 " len 0x%zx", iova, len);
+		return -EINVAL;
+	}
+	ret = emu_pt_unmap_run(mmu, iova, len) ? 0 :
+		emu_pt_unmap_checked(mmu, iova, len);
+	/* A strict domain's unmap reaches the threads' IOTLBs at once. */
+	if (ret == 0 && !mmu->lazy)
+		emu_iommu_gen_bump(mmu);
+	return ret;
 }
 
 int
@@ -771,8 +871,8 @@ emu_iommu_xlate(struct emu_iommu *mmu, rte_iova_t iova, uint32_t access,
 		x->reason = RTE_BUS_EMU_FAULT_NOT_PRESENT;
 		return false;
 	}
-	need = (access & RTE_EMU_DMA_READ ? RTE_DMAMAP_PROT_READ : 0) |
-		(access & RTE_EMU_DMA_WRITE ? RTE_DMAMAP_PROT_WRITE : 0);
+	need = ((access & RTE_EMU_DMA_READ) ? RTE_DMAMAP_PROT_READ : 0) |
+		((access & RTE_EMU_DMA_WRITE) ? RTE_DMAMAP_PROT_WRITE : 0);
 	if ((e->prot & need) != need) {
 		x->reason = RTE_BUS_EMU_FAULT_PERMISSION;
 		return false;
@@ -781,6 +881,7 @@ emu_iommu_xlate(struct emu_iommu *mmu, rte_iova_t iova, uint32_t access,
 	off = iova & (size - 1);
 	x->target = e->target + off;
 	x->avail = size - off;
+	x->prot = e->prot;
 	return true;
 }
 
@@ -788,8 +889,67 @@ int
 emu_iommu_flush(struct emu_iommu *mmu, rte_iova_t iova, size_t len)
 {
 	emu_iotlb_invalidate(&mmu->tlb, iova, len);
+	emu_iommu_gen_bump(mmu);
 	return 0;
 }
+
+/*
+ * Threads' IOTLBs.
+ */
+
+/* Bind a slot of the thread's caches to mmu; NULL without an lcore id. */
+static struct emu_ptc *
+emu_ptc_bind(struct emu_iommu *mmu)
+{
+	unsigned int lcore = rte_lcore_id(), i = emu_ptc_tls.next;
+	struct emu_ptc *c = emu_ptc_tls.slot[i];
+
+	/* Hits are counted per lcore: other threads take the locked path. */
+	if (lcore >= RTE_MAX_LCORE)
+		return NULL;
+	if (c == NULL) {
+		/* Never freed: the thread keeps it for the next domain. */
+		c = malloc(sizeof(*c));
+		if (c == NULL)
+			return NULL;
+		emu_ptc_tls.slot[i] = c;
+	}
+	emu_ptc_tls.next = (i + 1) % EMU_PTC_DOMAINS;
+	memset(c, 0, sizeof(*c));
+	c->mmu = mmu;
+	c->uid = mmu->uid;
+	c->gen = &mmu->gen;
+	c->hits = &mmu->ptc_hits[lcore].n;
+	return c;
+}
+
+struct emu_ptc *
+emu_iommu_ptc(struct emu_iommu *mmu)
+{
+	struct emu_ptc *c;
+	unsigned int i;
+
+	for (i = 0; i < EMU_PTC_DOMAINS; i++) {
+		c = emu_ptc_tls.slot[i];
+		if (c != NULL && c->mmu == mmu && c->uid == mmu->uid)
+			return c;
+	}
+	return emu_ptc_bind(mmu);
+}
+
+void
+emu_ptc_fill(struct emu_ptc *c, rte_iova_t iova, uint8_t *host, uint32_t prot)
+{
+	uint64_t tag = iova >> EMU_PAGE_SHIFT;
+	struct emu_ptc_entry *e = &c->e[tag & (EMU_PTC_ENTRIES - 1)];
+
+	e->tag = tag;
+	e->gen = *c->gen;
+	e->host = host - (iova & (EMU_PAGE_SIZE - 1));
+	e->prot = prot;
+}
+
+
 
 void
 emu_iommu_iotlb_stats(struct emu_iommu *mmu, struct rte_bus_emu_iotlb_stats *st)
@@ -803,6 +963,8 @@ emu_iommu_iotlb_stats(struct emu_iommu *mmu, struct rte_bus_emu_iotlb_stats *st)
 	st->flushes = tlb->flushes;
 	st->invalidated = tlb->invalidated;
 	st->evictions = tlb->evictions;
+	for (i = 0; i < RTE_MAX_LCORE; i++)
+		st->hits += __atomic_load_n(&mmu->ptc_hits[i].n, __ATOMIC_RELAXED);
 	st->capacity = EMU_IOTLB_SETS * EMU_IOTLB_WAYS;
 	for (i = 0; i < st->capacity; i++)
 		st->entries += tlb->e[i / EMU_IOTLB_WAYS][i % EMU_IOTLB_WAYS].shift != 0;
@@ -812,7 +974,14 @@ void
 emu_iommu_iotlb_reset(struct emu_iommu *mmu)
 {
 	struct emu_iotlb *tlb = &mmu->tlb;
+	unsigned int i;
 
+	/* Counting starts again from the shared IOTLB alone: the threads'
+	 * IOTLBs, which may hold more than it, drop what they cached.
+	 */
+	emu_iommu_gen_bump(mmu);
+	for (i = 0; i < RTE_MAX_LCORE; i++)
+		__atomic_store_n(&mmu->ptc_hits[i].n, 0, __ATOMIC_RELAXED);
 	tlb->hits = 0;
 	tlb->misses = 0;
 	tlb->flushes = 0;
@@ -885,6 +1054,8 @@ emu_iommu_setup(struct rte_dmamap_domain *dom, unsigned int pt_pages,
 		return -EINVAL;
 	memset(mmu, 0, sizeof(*mmu));
 	rte_spinlock_init(&mmu->lock);
+	mmu->uid = rte_rand();
+	mmu->gen = 1;  /* a zeroed cache entry is stale */
 	mmu->lazy = lazy;
 	mmu->aperture_start = aperture_start;
 	mmu->aperture_last = aperture_last;
@@ -907,6 +1078,29 @@ emu_iommu_of_op(struct rte_dmamap_domain *dom)
 	return mmu;
 }
 
+/*
+ * A small map whose CPU address is known (a streaming map of the library)
+ * goes into the calling thread's IOTLB at once, lock held: a new mapping
+ * is a valid translation, and the device model, which usually runs on the
+ * thread that mapped its buffers, then finds it without a walk. It lives
+ * until the next flush, as any entry.
+ */
+static void
+emu_ptc_prefill(struct emu_iommu *mmu, rte_iova_t iova, const void *va,
+		size_t len, uint32_t prot)
+{
+	struct emu_ptc *c;
+	size_t off;
+
+	if (va == NULL || len > EMU_PTC_PREFILL * EMU_PAGE_SIZE)
+		return;
+	c = emu_iommu_ptc(mmu);
+	if (c == NULL)
+		return;
+	for (off = 0; off < len; off += EMU_PAGE_SIZE)
+		emu_ptc_fill(c, iova + off, (uint8_t *)(uintptr_t)va + off, prot);
+}
+
 static int
 emu_op_map(struct rte_dmamap_domain *dom, rte_iova_t iova, const void *va,
 		rte_iova_t target, size_t len, uint32_t prot)
@@ -914,11 +1108,12 @@ emu_op_map(struct rte_dmamap_domain *dom, rte_iova_t iova, const void *va,
 	struct emu_iommu *mmu = emu_iommu_of_op(dom);
 	int ret;
 
-	RTE_SET_USED(va);
 	if (mmu == NULL)
 		return -EINVAL;
 	emu_iommu_lock(mmu);
 	ret = emu_iommu_map(mmu, iova, target, len, prot);
+	if (ret == 0)
+		emu_ptc_prefill(mmu, iova, va, len, prot);
 	emu_iommu_unlock(mmu);
 	return ret;
 }

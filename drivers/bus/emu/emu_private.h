@@ -9,7 +9,7 @@
  * Interfaces between the parts of the emu bus:
  *   emu_params.c   devargs of a device
  *   emu_shared.c   shared device table, IOMMU groups and their domains
- *   emu_iommu.c    software IOMMU: page tables, IOTLB, domain backend
+ *   emu_iommu.c    software IOMMU: page tables, IOTLBs, domain backend
  *   emu_fault.c    fault logs, telemetry
  *   emu_shadow.c   non-coherence model: the device's view of memory
  *   emu_engine.c   device DMA engine
@@ -189,6 +189,7 @@ void emu_iommu_unlock(struct emu_iommu *mmu);
 struct emu_xlate {
 	rte_iova_t target;  /* translation of the IOVA asked */
 	uint64_t avail;     /* bytes from there to the end of the leaf */
+	uint32_t prot;      /* RTE_DMAMAP_PROT_* of the leaf */
 	enum rte_bus_emu_fault_reason reason; /* when it failed */
 };
 
@@ -198,6 +199,63 @@ struct emu_xlate {
  */
 bool emu_iommu_xlate(struct emu_iommu *mmu, rte_iova_t iova, uint32_t access,
 		bool count, struct emu_xlate *x);
+
+/*
+ * A thread's IOTLB of a domain (emu_iommu.c): the host address of each
+ * 4 KiB page of IOVA the thread translated, tagged with the domain's
+ * generation, which every flush bumps. Read and filled by its thread
+ * alone: lookups take no lock.
+ */
+#define EMU_PTC_ENTRIES 2048
+
+struct emu_ptc_entry {
+	uint64_t tag;          /* IOVA >> EMU_PAGE_SHIFT */
+	uint64_t gen;          /* the domain's generation when filled */
+	uint8_t *host;         /* host address of the page */
+	uint32_t prot;         /* RTE_DMAMAP_PROT_* */
+};
+
+struct emu_ptc {
+	const struct emu_iommu *mmu;
+	uint64_t uid;
+	const uint64_t *gen;   /* the domain's generation */
+	uint64_t *hits;        /* this lcore's hit counter in the domain */
+	struct emu_ptc_entry e[EMU_PTC_ENTRIES];
+};
+
+/* The calling thread's IOTLB of a domain; NULL for a thread without an
+ * lcore id (or out of memory): such threads take the locked path.
+ */
+struct emu_ptc *emu_iommu_ptc(struct emu_iommu *mmu);
+/* Cache a translation the locked path gave (IOMMU lock held). */
+void emu_ptc_fill(struct emu_ptc *c, rte_iova_t iova, uint8_t *host,
+		uint32_t prot);
+
+/* The domain's generation, read once for a run of lookups. */
+static __rte_always_inline uint64_t
+emu_ptc_gen(const struct emu_ptc *c)
+{
+	return __atomic_load_n(c->gen, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Host address of iova for an access needing prot, and the bytes to the
+ * end of its page; NULL on a miss. gen from emu_ptc_gen() at the start of
+ * the run. The caller adds the hits to *c->hits.
+ */
+static __rte_always_inline uint8_t *
+emu_ptc_lookup(const struct emu_ptc *c, uint64_t gen, rte_iova_t iova,
+		uint32_t prot, size_t *avail)
+{
+	uint64_t tag = iova >> EMU_PAGE_SHIFT, off;
+	const struct emu_ptc_entry *e = &c->e[tag & (EMU_PTC_ENTRIES - 1)];
+
+	if (e->tag != tag || e->gen != gen || (e->prot & prot) != prot)
+		return NULL;
+	off = iova & (EMU_PAGE_SIZE - 1);
+	*avail = EMU_PAGE_SIZE - off;
+	return e->host + off;
+}
 
 /*
  * Fault log (emu_fault.c).
