@@ -35,6 +35,7 @@
 #include <rte_thash.h>
 
 #include "test.h"
+#include "test_nic.h"
 
 #define NB_MBUF 8191
 #define NB_FWD_MBUF 1023
@@ -56,36 +57,6 @@ static char out_pcap[PATH_MAX + 16];
 /*
  * Ports.
  */
-
-/* Create an emu NIC; returns its port id or a negative errno. */
-static int
-port_probe(const char *name, const char *args)
-{
-	char devargs[1024];
-	uint16_t pid;
-	int ret;
-
-	ret = snprintf(devargs, sizeof(devargs), "emu:%s,type=nic%s%s", name,
-		args[0] != '\0' ? "," : "", args);
-	if (ret < 0 || ret >= (int)sizeof(devargs))
-		return -ENAMETOOLONG;
-	ret = rte_dev_probe(devargs);
-	if (ret < 0)
-		return ret;
-	if (rte_eth_dev_get_port_by_name(name, &pid) != 0)
-		return -ENODEV;
-	return pid;
-}
-
-static void
-port_remove(const char *name)
-{
-	uint16_t pid;
-
-	if (rte_eth_dev_get_port_by_name(name, &pid) == 0)
-		rte_eth_dev_stop(pid);
-	rte_eal_hotplug_remove("emu", name);
-}
 
 static int
 port_config_ring(uint16_t pid, uint16_t nq, const struct rte_eth_conf *conf,
@@ -121,42 +92,6 @@ port_start(uint16_t pid, uint16_t nq, const struct rte_eth_conf *conf,
 	int ret = port_config(pid, nq, conf, mp);
 
 	return ret == 0 ? rte_eth_dev_start(pid) : ret;
-}
-
-/* Send every packet (retrying a full ring); frees what cannot be sent. */
-static uint16_t
-send_all(uint16_t pid, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
-{
-	uint16_t sent = 0;
-	unsigned int tries;
-
-	for (tries = 0; sent < n && tries < 1000; tries++)
-		sent += rte_eth_tx_burst(pid, q, pkts + sent, n - sent);
-	if (sent < n)
-		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
-	return sent;
-}
-
-/* Receive up to max packets from one queue, polling a while. */
-static uint16_t
-recv_some(uint16_t pid, uint16_t q, struct rte_mbuf **pkts, uint16_t max)
-{
-	uint16_t n = 0;
-	unsigned int polls;
-
-	for (polls = 0; n < max && polls < 1000; polls++)
-		n += rte_eth_rx_burst(pid, q, pkts + n, RTE_MIN(max - n, BURST));
-	return n;
-}
-
-static uint64_t
-xstat(uint16_t pid, const char *name)
-{
-	uint64_t id, v = UINT64_MAX;
-
-	if (rte_eth_xstats_get_id_by_name(pid, name, &id) == 0)
-		rte_eth_xstats_get_by_id(pid, &id, &v, 1);
-	return v;
 }
 
 /*
@@ -201,45 +136,6 @@ frame_build(uint8_t *f, uint32_t len, uint32_t seq, uint16_t sport, int kind)
 	}
 	put_be16(f + l4, sport);
 	put_be16(f + l4 + 2, 4789);
-}
-
-/* An mbuf chain of nseg segments holding a frame. */
-static struct rte_mbuf *
-frame_mbuf(const uint8_t *f, uint32_t len, unsigned int nseg)
-{
-	struct rte_mbuf *head = NULL, *m;
-	uint32_t off = 0, part;
-	unsigned int i;
-
-	for (i = 0; i < nseg; i++) {
-		part = i == nseg - 1 ? len - off : len / nseg;
-		m = rte_pktmbuf_alloc(pool);
-		if (m == NULL || rte_pktmbuf_append(m, part) == NULL) {
-			rte_pktmbuf_free(m);
-			rte_pktmbuf_free(head);
-			return NULL;
-		}
-		memcpy(rte_pktmbuf_mtod(m, void *), f + off, part);
-		off += part;
-		if (head == NULL)
-			head = m;
-		else if (rte_pktmbuf_chain(head, m) != 0)
-			return NULL;
-	}
-	return head;
-}
-
-/* Whether an mbuf holds exactly the frame. */
-static bool
-frame_equal(const struct rte_mbuf *m, const uint8_t *f, uint32_t len)
-{
-	uint8_t buf[RTE_ETHER_MAX_JUMBO_FRAME_LEN];
-	const void *p;
-
-	if (m->pkt_len != len)
-		return false;
-	p = rte_pktmbuf_read(m, 0, len, buf);
-	return p != NULL && memcmp(p, f, len) == 0;
 }
 
 static uint32_t
@@ -373,7 +269,7 @@ case_teardown(void)
 
 	for (i = 0; i < RTE_DIM(names); i++)
 		if (rte_eth_dev_get_port_by_name(names[i], &pid) == 0)
-			port_remove(names[i]);
+			nic_remove(names[i]);
 	rte_dmamap_debug_set_default(false);
 }
 
@@ -407,11 +303,11 @@ test_probe_bad_args(void)
 	unsigned int i;
 	int good;
 
-	good = port_probe("ne_c", "loopback=1");
+	good = nic_probe("ne_c", "loopback=1");
 	TEST_ASSERT(good >= 0, "a good port: %d", good);
 	before = rte_eth_dev_count_avail();
 	for (i = 0; i < RTE_DIM(bad); i++) {
-		TEST_ASSERT(port_probe("ne_a", bad[i]) < 0, "accepted '%s'", bad[i]);
+		TEST_ASSERT(nic_probe("ne_a", bad[i]) < 0, "accepted '%s'", bad[i]);
 		TEST_ASSERT_EQUAL(rte_eth_dev_count_avail(), before,
 			"'%s' left a port behind", bad[i]);
 	}
@@ -423,7 +319,7 @@ test_probe_bad_args(void)
 static int
 test_config_bad(void)
 {
-	int pid = port_probe("ne_lo", "loopback=1");
+	int pid = nic_probe("ne_lo", "loopback=1");
 	struct rte_eth_conf conf = { .rxmode = { .mtu = 9000 } };
 
 	TEST_ASSERT(pid >= 0, "probe");
@@ -447,8 +343,8 @@ test_config_bad(void)
 static int
 test_bypass_refused(void)
 {
-	int a = port_probe("ne_a", "loopback=1,dma=bypass,iommu=strict");
-	int b = port_probe("ne_b", "loopback=1,dma=bypass,coherent=0");
+	int a = nic_probe("ne_a", "loopback=1,dma=bypass,iommu=strict");
+	int b = nic_probe("ne_b", "loopback=1,dma=bypass,coherent=0");
 
 	TEST_ASSERT(a >= 0 && b >= 0, "probe: %d %d", a, b);
 	TEST_ASSERT_EQUAL(port_start(a, 1, NULL, pool), -ERANGE,
@@ -465,7 +361,7 @@ test_bypass_refused(void)
 static int
 test_ops_info_link(void)
 {
-	int a = port_probe("ne_a", "peer=ne_b"), b = port_probe("ne_b", "peer=ne_a");
+	int a = nic_probe("ne_a", "peer=ne_b"), b = nic_probe("ne_b", "peer=ne_a");
 	struct rte_eth_dev_info info;
 	struct rte_eth_link link;
 
@@ -491,7 +387,7 @@ test_ops_info_link(void)
 static int
 test_ops_mtu_mac_promisc(void)
 {
-	int pid = port_probe("ne_lo", "loopback=1,mac=02:11:22:33:44:55");
+	int pid = nic_probe("ne_lo", "loopback=1,mac=02:11:22:33:44:55");
 	struct rte_ether_addr mac, want = {{ 0x02, 0x11, 0x22, 0x33, 0x44, 0x66 }};
 
 	TEST_ASSERT(pid >= 0, "probe");
@@ -520,11 +416,11 @@ loopback_roundtrip(uint16_t pid, unsigned int n)
 
 	frame_build(f, sizeof(f), 1, 1, 0);
 	for (i = 0; i < n; i++)
-		m[i] = frame_mbuf(f, sizeof(f), 1);
-	TEST_ASSERT_EQUAL(send_all(pid, 0, m, n), n, "send");
-	TEST_ASSERT_EQUAL(recv_some(pid, 0, m, n), n, "loopback");
+		m[i] = nic_frame_mbuf(pool, f, sizeof(f), 1);
+	TEST_ASSERT_EQUAL(nic_send_all(pid, 0, m, n), n, "send");
+	TEST_ASSERT_EQUAL(nic_recv_some(pid, 0, m, n), n, "loopback");
 	for (i = 0; i < n; i++)
-		TEST_ASSERT(frame_equal(m[i], f, sizeof(f)), "frame %u", i);
+		TEST_ASSERT(nic_frame_equal(m[i], f, sizeof(f)), "frame %u", i);
 	rte_pktmbuf_free_bulk(m, n);
 	return TEST_SUCCESS;
 }
@@ -536,24 +432,24 @@ test_ops_stats_xstats(void)
 		"dma_maps", "dma_bounces", "iommu_faults", "iotlb_misses",
 		"rx_missed_no_descriptor", "tx_link_down_drops",
 	};
-	int pid = port_probe("ne_lo", "loopback=1,dma=stream,iommu=strict");
+	int pid = nic_probe("ne_lo", "loopback=1,dma=stream,iommu=strict");
 	struct rte_eth_stats st;
 	unsigned int i;
 
 	TEST_ASSERT(pid >= 0, "probe");
 	TEST_ASSERT_SUCCESS(port_start(pid, 1, NULL, pool), "start");
 	for (i = 0; i < RTE_DIM(want); i++)
-		TEST_ASSERT(xstat(pid, want[i]) != UINT64_MAX, "no xstat %s", want[i]);
+		TEST_ASSERT(nic_xstat(pid, want[i]) != UINT64_MAX, "no xstat %s", want[i]);
 	TEST_ASSERT_SUCCESS(loopback_roundtrip(pid, 8), "traffic");
 	TEST_ASSERT_SUCCESS(rte_eth_stats_get(pid, &st), "stats");
 	TEST_ASSERT(st.ipackets == 8 && st.opackets == 8 && st.ibytes == 512,
 		"stats %" PRIu64 " %" PRIu64 " %" PRIu64, st.ipackets, st.opackets,
 		st.ibytes);
-	TEST_ASSERT(xstat(pid, "dma_maps") >= 16, "per-packet maps counted");
-	TEST_ASSERT(xstat(pid, "iotlb_misses") + xstat(pid, "iotlb_hits") > 0,
+	TEST_ASSERT(nic_xstat(pid, "dma_maps") >= 16, "per-packet maps counted");
+	TEST_ASSERT(nic_xstat(pid, "iotlb_misses") + nic_xstat(pid, "iotlb_hits") > 0,
 		"IOTLB use counted");
 	TEST_ASSERT_SUCCESS(rte_eth_xstats_reset(pid), "xstats reset");
-	TEST_ASSERT_EQUAL(xstat(pid, "dma_maps"), 0, "platform counter reset");
+	TEST_ASSERT_EQUAL(nic_xstat(pid, "dma_maps"), 0, "platform counter reset");
 	TEST_ASSERT_SUCCESS(rte_eth_stats_get(pid, &st), "stats");
 	TEST_ASSERT_EQUAL(st.ipackets, 0, "stats reset");
 	return TEST_SUCCESS;
@@ -562,7 +458,7 @@ test_ops_stats_xstats(void)
 static int
 test_ops_reset_queue_state(void)
 {
-	int pid = port_probe("ne_lo", "loopback=1");
+	int pid = nic_probe("ne_lo", "loopback=1");
 	struct rte_eth_rxq_info qi;
 	struct rte_mbuf *m[4];
 	uint8_t f[100];
@@ -573,17 +469,17 @@ test_ops_reset_queue_state(void)
 	TEST_ASSERT_EQUAL(qi.nb_desc, RING, "ring size");
 	TEST_ASSERT_SUCCESS(rte_eth_dev_rx_queue_stop(pid, 0), "rxq stop");
 	frame_build(f, sizeof(f), 3, 3, 2);
-	m[0] = frame_mbuf(f, sizeof(f), 1);
-	TEST_ASSERT_EQUAL(send_all(pid, 0, m, 1), 1, "send");
-	TEST_ASSERT_EQUAL(xstat(pid, "rx_missed_no_descriptor"), 1,
+	m[0] = nic_frame_mbuf(pool, f, sizeof(f), 1);
+	TEST_ASSERT_EQUAL(nic_send_all(pid, 0, m, 1), 1, "send");
+	TEST_ASSERT_EQUAL(nic_xstat(pid, "rx_missed_no_descriptor"), 1,
 		"queue stopped: missed");
 	TEST_ASSERT_SUCCESS(rte_eth_dev_rx_queue_start(pid, 0), "rxq start");
 	TEST_ASSERT_SUCCESS(rte_eth_dev_reset(pid), "reset");
 	TEST_ASSERT_SUCCESS(port_start(pid, 1, NULL, pool), "start after reset");
-	m[0] = frame_mbuf(f, sizeof(f), 1);
-	TEST_ASSERT_EQUAL(send_all(pid, 0, m, 1), 1, "send after reset");
-	TEST_ASSERT_EQUAL(recv_some(pid, 0, m, 1), 1, "receive after reset");
-	TEST_ASSERT(frame_equal(m[0], f, sizeof(f)), "content");
+	m[0] = nic_frame_mbuf(pool, f, sizeof(f), 1);
+	TEST_ASSERT_EQUAL(nic_send_all(pid, 0, m, 1), 1, "send after reset");
+	TEST_ASSERT_EQUAL(nic_recv_some(pid, 0, m, 1), 1, "receive after reset");
+	TEST_ASSERT(nic_frame_equal(m[0], f, sizeof(f)), "content");
 	rte_pktmbuf_free(m[0]);
 	return TEST_SUCCESS;
 }
@@ -618,11 +514,11 @@ fwd_probe(const struct fwd_mode *fm, int pid[3])
 
 	snprintf(wire, sizeof(wire), "pcap_rx=%s,pcap_tx=%s", in_pcap, out_pcap);
 	fwd_args(fm, wire, args, sizeof(args));
-	pid[0] = port_probe("ne_a", args);
+	pid[0] = nic_probe("ne_a", args);
 	fwd_args(fm, "peer=ne_c", args, sizeof(args));
-	pid[1] = port_probe("ne_b", args);
+	pid[1] = nic_probe("ne_b", args);
 	fwd_args(fm, "peer=ne_b", args, sizeof(args));
-	pid[2] = port_probe("ne_c", args);
+	pid[2] = nic_probe("ne_c", args);
 	TEST_ASSERT(pid[0] >= 0 && pid[1] >= 0 && pid[2] >= 0,
 		"probe: %d %d %d", pid[0], pid[1], pid[2]);
 	return TEST_SUCCESS;
@@ -639,9 +535,9 @@ fwd_run(const int pid[3])
 
 	for (polls = 0; polls < POLL_MAX && st.opackets < NB_PCAP_PKTS; polls++) {
 		n = rte_eth_rx_burst(pid[0], 0, m, BURST);
-		send_all(pid[1], 0, m, n);
+		nic_send_all(pid[1], 0, m, n);
 		n = rte_eth_rx_burst(pid[2], 0, m, BURST);
-		send_all(pid[0], 0, m, n);
+		nic_send_all(pid[0], 0, m, n);
 		rte_eth_stats_get(pid[0], &st);
 	}
 	TEST_ASSERT_EQUAL(st.opackets, NB_PCAP_PKTS, "packets written");
@@ -770,9 +666,9 @@ short_mask_pair(int pid[3])
 
 	for (bits = 32; bits <= 40; bits++) {
 		snprintf(args, sizeof(args), "peer=ne_c,dma=stream,dma_mask=%d", bits);
-		pid[1] = port_probe("ne_b", args);
+		pid[1] = nic_probe("ne_b", args);
 		snprintf(args, sizeof(args), "peer=ne_b,dma=stream,dma_mask=%d", bits);
-		pid[2] = port_probe("ne_c", args);
+		pid[2] = nic_probe("ne_c", args);
 		if (pid[1] >= 0 && pid[2] >= 0)
 			return bits;
 		case_teardown();
@@ -795,14 +691,14 @@ test_forward_bounce(void)
 		TEST_SKIP("no memory under a 40-bit mask for a bounce pool");
 	snprintf(wire, sizeof(wire), "pcap_rx=%s,pcap_tx=%s", in_pcap, out_pcap);
 	fwd_args(&fm, wire, args, sizeof(args));
-	pid[0] = port_probe("ne_a", args);
+	pid[0] = nic_probe("ne_a", args);
 	TEST_ASSERT(pid[0] >= 0, "probe");
 	for (i = 0; i < 3; i++)
 		TEST_ASSERT_SUCCESS(port_start(pid[i], 1, NULL, fwd_pool), "start");
 	TEST_ASSERT_SUCCESS(fwd_run(pid), "forward");
 	rte_eth_dev_stop(pid[0]);
 	if (STAILQ_FIRST(&fwd_pool->mem_list)->iova >> bits != 0)
-		TEST_ASSERT(xstat(pid[1], "dma_bounces") > 0, "no bounce");
+		TEST_ASSERT(nic_xstat(pid[1], "dma_bounces") > 0, "no bounce");
 	TEST_ASSERT_SUCCESS(pcap_compare(in_pcap, out_pcap, &count), "content");
 	TEST_ASSERT_EQUAL(count, NB_PCAP_PKTS, "packets compared");
 	return TEST_SUCCESS;
@@ -845,8 +741,8 @@ rss_send_flows(uint16_t pid)
 	for (i = 0; i < 256; i++) {
 		frame_build(f, sizeof(f), i, 5000 + i * 13, 0);
 		memset(f + 26, 0, 8);
-		m = frame_mbuf(f, sizeof(f), 1);
-		TEST_ASSERT_EQUAL(send_all(pid, 0, &m, 1), 1, "send");
+		m = nic_frame_mbuf(pool, f, sizeof(f), 1);
+		TEST_ASSERT_EQUAL(nic_send_all(pid, 0, &m, 1), 1, "send");
 	}
 	return TEST_SUCCESS;
 }
@@ -881,7 +777,7 @@ test_rss_multiqueue(void)
 	uint8_t key[40];
 	struct rte_eth_rss_conf rc = { .rss_key = key, .rss_key_len = 40 };
 	unsigned int seen[4] = { 0 }, total = 0, q;
-	int pid = port_probe("ne_lo", "loopback=1");
+	int pid = nic_probe("ne_lo", "loopback=1");
 
 	TEST_ASSERT(pid >= 0, "probe");
 	TEST_ASSERT_SUCCESS(port_start(pid, 4, &conf, pool), "start, 4 queues");
@@ -905,7 +801,7 @@ test_rss_addresses_non_ip(void)
 	union rte_thash_tuple t = { .v4 = { 0 } };
 	uint8_t key[40], f[64];
 	struct rte_eth_rss_conf rc = { .rss_key = key, .rss_key_len = 40 };
-	int pid = port_probe("ne_lo", "loopback=1");
+	int pid = nic_probe("ne_lo", "loopback=1");
 	struct rte_mbuf *m;
 	uint32_t h, a;
 
@@ -913,9 +809,9 @@ test_rss_addresses_non_ip(void)
 	TEST_ASSERT_SUCCESS(port_start(pid, 2, &conf, pool), "start, 2 queues");
 	TEST_ASSERT_SUCCESS(rte_eth_dev_rss_hash_conf_get(pid, &rc), "key");
 	frame_build(f, sizeof(f), 1, 1, 2);  /* ARP */
-	m = frame_mbuf(f, sizeof(f), 1);
-	TEST_ASSERT_EQUAL(send_all(pid, 0, &m, 1), 1, "send ARP");
-	TEST_ASSERT_EQUAL(recv_some(pid, 0, &m, 1), 1, "ARP on queue 0");
+	m = nic_frame_mbuf(pool, f, sizeof(f), 1);
+	TEST_ASSERT_EQUAL(nic_send_all(pid, 0, &m, 1), 1, "send ARP");
+	TEST_ASSERT_EQUAL(nic_recv_some(pid, 0, &m, 1), 1, "ARP on queue 0");
 	TEST_ASSERT(!(m->ol_flags & RTE_MBUF_F_RX_RSS_HASH), "ARP hashed");
 	rte_pktmbuf_free(m);
 	frame_build(f, sizeof(f), 2, 2, 0);
@@ -925,9 +821,9 @@ test_rss_addresses_non_ip(void)
 	memcpy(&a, f + 30, sizeof(a));
 	t.v4.dst_addr = rte_be_to_cpu_32(a);
 	h = rte_softrss((uint32_t *)&t, RTE_THASH_V4_L3_LEN, key);
-	m = frame_mbuf(f, sizeof(f), 1);
-	TEST_ASSERT_EQUAL(send_all(pid, 0, &m, 1), 1, "send IPv4");
-	TEST_ASSERT_EQUAL(recv_some(pid, (h % 128) % 2, &m, 1), 1,
+	m = nic_frame_mbuf(pool, f, sizeof(f), 1);
+	TEST_ASSERT_EQUAL(nic_send_all(pid, 0, &m, 1), 1, "send IPv4");
+	TEST_ASSERT_EQUAL(nic_recv_some(pid, (h % 128) % 2, &m, 1), 1,
 		"IPv4 on the queue of its address hash");
 	TEST_ASSERT_EQUAL(m->hash.rss, h, "hash of the addresses");
 	rte_pktmbuf_free(m);
@@ -942,13 +838,13 @@ scatter_send(uint16_t tx, uint16_t rx, uint32_t len, unsigned int nseg,
 	struct rte_mbuf *m;
 
 	frame_build(f, len, len, 77, 1);
-	m = frame_mbuf(f, len, nseg);
+	m = nic_frame_mbuf(pool, f, len, nseg);
 	TEST_ASSERT_NOT_NULL(m, "frame of %u bytes", len);
-	TEST_ASSERT_EQUAL(send_all(tx, 0, &m, 1), 1, "send %u bytes", len);
-	TEST_ASSERT_EQUAL(recv_some(rx, 0, &m, 1), 1, "receive %u bytes", len);
+	TEST_ASSERT_EQUAL(nic_send_all(tx, 0, &m, 1), 1, "send %u bytes", len);
+	TEST_ASSERT_EQUAL(nic_recv_some(rx, 0, &m, 1), 1, "receive %u bytes", len);
 	TEST_ASSERT_EQUAL(m->nb_segs, (len + buf - 1) / buf,
 		"segments of %u bytes", len);
-	TEST_ASSERT(frame_equal(m, f, len), "content of %u bytes", len);
+	TEST_ASSERT(nic_frame_equal(m, f, len), "content of %u bytes", len);
 	rte_pktmbuf_free(m);
 	return TEST_SUCCESS;
 }
@@ -960,8 +856,8 @@ test_scatter_multiseg(void)
 		.rxmode = { .mtu = 9000, .offloads = RTE_ETH_RX_OFFLOAD_SCATTER },
 		.txmode = { .offloads = RTE_ETH_TX_OFFLOAD_MULTI_SEGS },
 	};
-	int a = port_probe("ne_a", "peer=ne_b,dma=stream,iommu=lazy");
-	int b = port_probe("ne_b", "peer=ne_a,dma=premap,iommu=strict");
+	int a = nic_probe("ne_a", "peer=ne_b,dma=stream,iommu=lazy");
+	int b = nic_probe("ne_b", "peer=ne_a,dma=premap,iommu=strict");
 
 	TEST_ASSERT(a >= 0 && b >= 0, "probe");
 	TEST_ASSERT_SUCCESS(port_start(a, 1, &conf, pool), "start a");
@@ -988,8 +884,8 @@ test_jumbo_burst_noncoherent(void)
 		.rxmode = { .mtu = 9000, .offloads = RTE_ETH_RX_OFFLOAD_SCATTER },
 		.txmode = { .offloads = RTE_ETH_TX_OFFLOAD_MULTI_SEGS },
 	};
-	int a = port_probe("ne_a", "peer=ne_b,dma=stream,coherent=0");
-	int b = port_probe("ne_b", "peer=ne_a,dma=stream,coherent=0");
+	int a = nic_probe("ne_a", "peer=ne_b,dma=stream,coherent=0");
+	int b = nic_probe("ne_b", "peer=ne_a,dma=stream,coherent=0");
 	static uint8_t f[16][9014];
 	struct rte_mbuf *m[16];
 	unsigned int i;
@@ -999,13 +895,13 @@ test_jumbo_burst_noncoherent(void)
 	TEST_ASSERT_SUCCESS(port_start(b, 1, &conf, pool), "start b");
 	for (i = 0; i < 16; i++) {
 		frame_build(f[i], sizeof(f[i]), i, i, 0);
-		m[i] = frame_mbuf(f[i], sizeof(f[i]), 5);
+		m[i] = nic_frame_mbuf(pool, f[i], sizeof(f[i]), 5);
 		TEST_ASSERT_NOT_NULL(m[i], "frame %u", i);
 	}
-	TEST_ASSERT_EQUAL(send_all(a, 0, m, 16), 16, "send 16 jumbo frames");
-	TEST_ASSERT_EQUAL(recv_some(b, 0, m, 16), 16, "receive them");
+	TEST_ASSERT_EQUAL(nic_send_all(a, 0, m, 16), 16, "send 16 jumbo frames");
+	TEST_ASSERT_EQUAL(nic_recv_some(b, 0, m, 16), 16, "receive them");
 	for (i = 0; i < 16; i++)
-		TEST_ASSERT(frame_equal(m[i], f[i], sizeof(f[i])),
+		TEST_ASSERT(nic_frame_equal(m[i], f[i], sizeof(f[i])),
 			"frame %u: %u bytes in %u segments", i, m[i]->pkt_len,
 			m[i]->nb_segs);
 	rte_pktmbuf_free_bulk(m, 16);
@@ -1016,7 +912,7 @@ static int
 test_oversize_dropped(void)
 {
 	struct rte_eth_conf big = { .rxmode = { .mtu = 9000 } };
-	int a = port_probe("ne_a", "peer=ne_b"), b = port_probe("ne_b", "peer=ne_a");
+	int a = nic_probe("ne_a", "peer=ne_b"), b = nic_probe("ne_b", "peer=ne_a");
 	uint8_t f[1600];
 	struct rte_mbuf *m;
 
@@ -1028,10 +924,10 @@ test_oversize_dropped(void)
 	TEST_ASSERT_SUCCESS(rte_eth_dev_start(a), "start a");
 	TEST_ASSERT_SUCCESS(port_start(b, 1, NULL, pool), "b, MTU 1500");
 	frame_build(f, sizeof(f), 1, 1, 0);
-	m = frame_mbuf(f, sizeof(f), 2);
-	TEST_ASSERT_EQUAL(send_all(a, 0, &m, 1), 1, "send");
-	TEST_ASSERT_EQUAL(recv_some(b, 0, &m, 1), 0, "frame beyond the MTU");
-	TEST_ASSERT_EQUAL(xstat(b, "rx_oversize_drops"), 1, "counted");
+	m = nic_frame_mbuf(pool, f, sizeof(f), 2);
+	TEST_ASSERT_EQUAL(nic_send_all(a, 0, &m, 1), 1, "send");
+	TEST_ASSERT_EQUAL(nic_recv_some(b, 0, &m, 1), 0, "frame beyond the MTU");
+	TEST_ASSERT_EQUAL(nic_xstat(b, "rx_oversize_drops"), 1, "counted");
 	return TEST_SUCCESS;
 }
 
@@ -1043,9 +939,9 @@ mac_send(uint16_t a, uint16_t b, const uint8_t *dst, uint16_t expect)
 
 	frame_build(f, sizeof(f), 9, 9, 0);
 	memcpy(f, dst, 6);
-	m = frame_mbuf(f, sizeof(f), 1);
-	TEST_ASSERT_EQUAL(send_all(a, 0, &m, 1), 1, "send");
-	TEST_ASSERT_EQUAL(recv_some(b, 0, &m, 1), expect, "received");
+	m = nic_frame_mbuf(pool, f, sizeof(f), 1);
+	TEST_ASSERT_EQUAL(nic_send_all(a, 0, &m, 1), 1, "send");
+	TEST_ASSERT_EQUAL(nic_recv_some(b, 0, &m, 1), expect, "received");
 	if (expect > 0)
 		rte_pktmbuf_free(m);
 	return TEST_SUCCESS;
@@ -1058,8 +954,8 @@ test_mac_filter(void)
 	static const uint8_t other[6] = { 0x02, 0, 0, 0, 0x12, 0x35 };
 	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	static const uint8_t mcast[6] = { 0x01, 0x00, 0x5e, 0, 0, 1 };
-	int a = port_probe("ne_a", "peer=ne_b");
-	int b = port_probe("ne_b", "peer=ne_a,mac=02:00:00:00:12:34");
+	int a = nic_probe("ne_a", "peer=ne_b");
+	int b = nic_probe("ne_b", "peer=ne_a,mac=02:00:00:00:12:34");
 
 	TEST_ASSERT(a >= 0 && b >= 0, "probe");
 	TEST_ASSERT_SUCCESS(port_start(a, 1, NULL, pool), "start");
@@ -1071,7 +967,7 @@ test_mac_filter(void)
 	TEST_ASSERT_SUCCESS(mac_send(a, b, mcast, 0), "multicast");
 	TEST_ASSERT_SUCCESS(rte_eth_allmulticast_enable(b), "allmulti");
 	TEST_ASSERT_SUCCESS(mac_send(a, b, mcast, 1), "multicast, allmulti");
-	TEST_ASSERT_EQUAL(xstat(b, "rx_mac_filter_drops"), 2, "drops counted");
+	TEST_ASSERT_EQUAL(nic_xstat(b, "rx_mac_filter_drops"), 2, "drops counted");
 	return TEST_SUCCESS;
 }
 
@@ -1086,13 +982,13 @@ pair_traffic(uint16_t a, uint16_t b, unsigned int n)
 
 	for (i = 0; i < n; i++) {
 		frame_build(f, sizeof(f), i, i, 0);
-		m[0] = frame_mbuf(f, sizeof(f), 1);
-		TEST_ASSERT_EQUAL(send_all(a, 0, m, 1), 1, "send");
+		m[0] = nic_frame_mbuf(pool, f, sizeof(f), 1);
+		TEST_ASSERT_EQUAL(nic_send_all(a, 0, m, 1), 1, "send");
 	}
-	while (got < n && (k = recv_some(b, 0, m, RTE_MIN(n - got, (unsigned int)BURST))) > 0) {
+	while (got < n && (k = nic_recv_some(b, 0, m, RTE_MIN(n - got, (unsigned int)BURST))) > 0) {
 		for (i = 0; i < k; i++) {
 			frame_build(f, sizeof(f), got + i, got + i, 0);
-			TEST_ASSERT(frame_equal(m[i], f, sizeof(f)), "frame %u", got + i);
+			TEST_ASSERT(nic_frame_equal(m[i], f, sizeof(f)), "frame %u", got + i);
 		}
 		rte_pktmbuf_free_bulk(m, k);
 		got += k;
@@ -1109,9 +1005,9 @@ send_frames_of(uint16_t pid, const uint8_t *f, uint32_t len, unsigned int n)
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		m = frame_mbuf(f, len, 1);
+		m = nic_frame_mbuf(pool, f, len, 1);
 		TEST_ASSERT_NOT_NULL(m, "mbuf");
-		TEST_ASSERT_EQUAL(send_all(pid, 0, &m, 1), 1, "send");
+		TEST_ASSERT_EQUAL(nic_send_all(pid, 0, &m, 1), 1, "send");
 	}
 	return TEST_SUCCESS;
 }
@@ -1128,8 +1024,8 @@ send_frames(uint16_t pid, unsigned int n)
 static int
 test_stop_start_reconfigure(void)
 {
-	int a = port_probe("ne_a", "peer=ne_b,dma=stream,iommu=lazy");
-	int b = port_probe("ne_b", "peer=ne_a,dma=premap,iommu=strict");
+	int a = nic_probe("ne_a", "peer=ne_b,dma=stream,iommu=lazy");
+	int b = nic_probe("ne_b", "peer=ne_a,dma=premap,iommu=strict");
 	unsigned int round;
 	uint64_t drops;
 
@@ -1141,9 +1037,9 @@ test_stop_start_reconfigure(void)
 		/* Packets in b's ring when it stops are released by the stop. */
 		TEST_ASSERT_SUCCESS(send_frames(a, 50), "in flight");
 		TEST_ASSERT_SUCCESS(rte_eth_dev_stop(b), "stop b");
-		drops = xstat(a, "tx_link_down_drops");
+		drops = nic_xstat(a, "tx_link_down_drops");
 		TEST_ASSERT_SUCCESS(send_frames(a, 10), "to a stopped peer");
-		TEST_ASSERT_EQUAL(xstat(a, "tx_link_down_drops"), drops + 10,
+		TEST_ASSERT_EQUAL(nic_xstat(a, "tx_link_down_drops"), drops + 10,
 			"dropped on the wire");
 		TEST_ASSERT_SUCCESS(port_start(b, 1 + round % 3, NULL, pool),
 			"reconfigure b with %u queues", 1 + round % 3);
@@ -1156,7 +1052,7 @@ test_stop_start_reconfigure(void)
 static int
 test_send_while_peer_stopped(void)
 {
-	int a = port_probe("ne_a", "peer=ne_b"), b = port_probe("ne_b", "peer=ne_a");
+	int a = nic_probe("ne_a", "peer=ne_b"), b = nic_probe("ne_b", "peer=ne_a");
 	struct rte_mbuf *m;
 	uint8_t f[64];
 
@@ -1165,9 +1061,9 @@ test_send_while_peer_stopped(void)
 	TEST_ASSERT_SUCCESS(port_start(b, 1, NULL, pool), "start b");
 	TEST_ASSERT_SUCCESS(rte_eth_dev_stop(b), "stop b");
 	frame_build(f, sizeof(f), 1, 1, 0);
-	m = frame_mbuf(f, sizeof(f), 1);
-	TEST_ASSERT_EQUAL(send_all(a, 0, &m, 1), 1, "send into a stopped peer");
-	TEST_ASSERT_EQUAL(xstat(a, "tx_link_down_drops"), 1, "dropped on the wire");
+	m = nic_frame_mbuf(pool, f, sizeof(f), 1);
+	TEST_ASSERT_EQUAL(nic_send_all(a, 0, &m, 1), 1, "send into a stopped peer");
+	TEST_ASSERT_EQUAL(nic_xstat(a, "tx_link_down_drops"), 1, "dropped on the wire");
 	TEST_ASSERT_SUCCESS(rte_eth_dev_start(b), "restart b");
 	TEST_ASSERT_SUCCESS(pair_traffic(a, b, 50), "traffic after restart");
 	return TEST_SUCCESS;
@@ -1176,7 +1072,7 @@ test_send_while_peer_stopped(void)
 static int
 test_hotplug_remove_stopped(void)
 {
-	int a = port_probe("ne_a", "peer=ne_b"), b = port_probe("ne_b", "peer=ne_a");
+	int a = nic_probe("ne_a", "peer=ne_b"), b = nic_probe("ne_b", "peer=ne_a");
 	struct rte_eth_link link;
 
 	TEST_ASSERT(a >= 0 && b >= 0, "probe");
@@ -1188,8 +1084,8 @@ test_hotplug_remove_stopped(void)
 	rte_eth_link_get_nowait(a, &link);
 	TEST_ASSERT_EQUAL(link.link_status, RTE_ETH_LINK_DOWN, "peer gone");
 	TEST_ASSERT_SUCCESS(send_frames(a, 5), "a alone");
-	TEST_ASSERT_EQUAL(xstat(a, "tx_link_down_drops"), 5, "no wire");
-	b = port_probe("ne_b", "peer=ne_a");
+	TEST_ASSERT_EQUAL(nic_xstat(a, "tx_link_down_drops"), 5, "no wire");
+	b = nic_probe("ne_b", "peer=ne_a");
 	TEST_ASSERT(b >= 0, "probe b again");
 	TEST_ASSERT_SUCCESS(port_start(b, 1, NULL, pool), "start b again");
 	TEST_ASSERT_SUCCESS(pair_traffic(a, b, 40), "traffic after hotplug");
@@ -1240,9 +1136,9 @@ iface_traffic(const char *v0, const char *v1)
 	int a, b;
 
 	snprintf(args, sizeof(args), "iface=%s", v0);
-	a = port_probe("ne_v0", args);
+	a = nic_probe("ne_v0", args);
 	snprintf(args, sizeof(args), "iface=%s", v1);
-	b = port_probe("ne_v1", args);
+	b = nic_probe("ne_v1", args);
 	TEST_ASSERT(a >= 0 && b >= 0, "probe on the veth pair: %d %d", a, b);
 	TEST_ASSERT_SUCCESS(port_start(a, 1, NULL, pool), "start");
 	TEST_ASSERT_SUCCESS(port_start(b, 1, NULL, pool), "start");
@@ -1251,7 +1147,7 @@ iface_traffic(const char *v0, const char *v1)
 	for (polls = 0; polls < 200000 && found < 4; polls++) {
 		n = rte_eth_rx_burst(b, 0, m, BURST);
 		for (i = 0; i < n; i++)
-			found += frame_equal(m[i], f, sizeof(f));
+			found += nic_frame_equal(m[i], f, sizeof(f));
 		rte_pktmbuf_free_bulk(m, n);
 	}
 	TEST_ASSERT_EQUAL(found, 4, "frames across the veth pair");
@@ -1303,7 +1199,7 @@ test_net_emu_secondary(void)
 	TEST_ASSERT_EQUAL(st.opackets, ex->opackets, "primary's TX count");
 	TEST_ASSERT_SUCCESS(rte_eth_stats_get(b, &st), "stats");
 	TEST_ASSERT_EQUAL(st.ipackets, ex->ipackets, "primary's RX count");
-	TEST_ASSERT(xstat(a, "dma_maps") != UINT64_MAX, "xstats");
+	TEST_ASSERT(nic_xstat(a, "dma_maps") != UINT64_MAX, "xstats");
 	pool = mp;
 	TEST_ASSERT_SUCCESS(pair_traffic(a, b, 64), "bursts in the secondary");
 	return TEST_SUCCESS;
@@ -1324,8 +1220,8 @@ test_secondary_process(void)
 	mz = rte_memzone_reserve(MP_MZ, sizeof(*ex), SOCKET_ID_ANY, 0);
 	TEST_ASSERT_NOT_NULL(mz, "memzone");
 	ex = mz->addr;
-	a = port_probe("ne_a", "peer=ne_b,dma=stream,iommu=strict");
-	b = port_probe("ne_b", "peer=ne_a,dma=premap,iommu=lazy");
+	a = nic_probe("ne_a", "peer=ne_b,dma=stream,iommu=strict");
+	b = nic_probe("ne_b", "peer=ne_a,dma=premap,iommu=lazy");
 	TEST_ASSERT(a >= 0 && b >= 0, "probe");
 	TEST_ASSERT_SUCCESS(port_start(a, 1, NULL, pool), "start a");
 	TEST_ASSERT_SUCCESS(port_start(b, 1, NULL, pool), "start b");

@@ -26,6 +26,7 @@
 #include <rte_mbuf.h>
 
 #include "test.h"
+#include "test_nic.h"
 
 /* Small: the bus's model of non-coherent memory syncs a pool whole when a
  * device is attached to it.
@@ -33,7 +34,6 @@
 #define NB_UMEM_MBUF 1023
 #define NB_PLAIN_MBUF 511
 #define RING 128
-#define BURST 32
 #define NB_PKTS 96
 #define JUMBO 4000
 
@@ -46,35 +46,6 @@ static unsigned int salt;
 /*
  * Ports.
  */
-
-/* Create an emu NIC; returns its port id or a negative errno. */
-static int
-port_probe(const char *name, const char *args)
-{
-	char devargs[256];
-	uint16_t pid;
-	int ret;
-
-	ret = snprintf(devargs, sizeof(devargs), "emu:%s,type=nic,%s", name, args);
-	if (ret < 0 || ret >= (int)sizeof(devargs))
-		return -ENAMETOOLONG;
-	ret = rte_dev_probe(devargs);
-	if (ret < 0)
-		return ret;
-	if (rte_eth_dev_get_port_by_name(name, &pid) != 0)
-		return -ENODEV;
-	return pid;
-}
-
-static void
-port_remove(const char *name)
-{
-	uint16_t pid;
-
-	if (rte_eth_dev_get_port_by_name(name, &pid) == 0)
-		rte_eth_dev_stop(pid);
-	rte_eal_hotplug_remove("emu", name);
-}
 
 /* One queue pair receiving into mp, started. */
 static int
@@ -100,9 +71,9 @@ pair_probe(const char *bus, int pid[2])
 	char args[128];
 
 	snprintf(args, sizeof(args), "peer=ne_b,dma=umem,%s", bus);
-	pid[0] = port_probe("ne_a", args);
+	pid[0] = nic_probe("ne_a", args);
 	snprintf(args, sizeof(args), "peer=ne_a,dma=umem,%s", bus);
-	pid[1] = port_probe("ne_b", args);
+	pid[1] = nic_probe("ne_b", args);
 	TEST_ASSERT(pid[0] >= 0 && pid[1] >= 0, "probe %s: %d %d", bus, pid[0],
 		pid[1]);
 	return TEST_SUCCESS;
@@ -114,41 +85,6 @@ pair_start(const int pid[2], const struct rte_eth_conf *conf)
 	TEST_ASSERT_SUCCESS(port_start(pid[0], conf, umem_pool), "start ne_a");
 	TEST_ASSERT_SUCCESS(port_start(pid[1], conf, umem_pool), "start ne_b");
 	return TEST_SUCCESS;
-}
-
-/* Send every packet (retrying a full ring); frees what cannot be sent. */
-static uint16_t
-send_all(uint16_t pid, struct rte_mbuf **pkts, uint16_t n)
-{
-	uint16_t sent = 0;
-	unsigned int tries;
-
-	for (tries = 0; sent < n && tries < 1000; tries++)
-		sent += rte_eth_tx_burst(pid, 0, pkts + sent, n - sent);
-	if (sent < n)
-		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
-	return sent;
-}
-
-static uint16_t
-recv_some(uint16_t pid, struct rte_mbuf **pkts, uint16_t max)
-{
-	uint16_t n = 0;
-	unsigned int polls;
-
-	for (polls = 0; n < max && polls < 1000; polls++)
-		n += rte_eth_rx_burst(pid, 0, pkts + n, RTE_MIN(max - n, BURST));
-	return n;
-}
-
-static uint64_t
-xstat(uint16_t pid, const char *name)
-{
-	uint64_t id, v = UINT64_MAX;
-
-	if (rte_eth_xstats_get_id_by_name(pid, name, &id) == 0)
-		rte_eth_xstats_get_by_id(pid, &id, &v, 1);
-	return v;
 }
 
 /* Attachments of a port's device to the umem; 0 when not attached. */
@@ -199,45 +135,6 @@ frame_build(uint8_t *f, uint32_t len, uint32_t seq)
 	f[13] = 0xb5;
 }
 
-/* An mbuf chain of nseg segments from mp holding a frame. */
-static struct rte_mbuf *
-frame_mbuf(struct rte_mempool *mp, const uint8_t *f, uint32_t len,
-		unsigned int nseg)
-{
-	struct rte_mbuf *head = NULL, *m;
-	uint32_t off = 0, part;
-	unsigned int i;
-
-	for (i = 0; i < nseg; i++) {
-		part = i == nseg - 1 ? len - off : len / nseg;
-		m = rte_pktmbuf_alloc(mp);
-		if (m == NULL || rte_pktmbuf_append(m, part) == NULL) {
-			rte_pktmbuf_free(m);
-			rte_pktmbuf_free(head);
-			return NULL;
-		}
-		memcpy(rte_pktmbuf_mtod(m, void *), f + off, part);
-		off += part;
-		if (head == NULL)
-			head = m;
-		else if (rte_pktmbuf_chain(head, m) != 0)
-			return NULL;
-	}
-	return head;
-}
-
-static bool
-frame_equal(const struct rte_mbuf *m, const uint8_t *f, uint32_t len)
-{
-	static uint8_t buf[JUMBO];
-	const void *p;
-
-	if (m->pkt_len != len)
-		return false;
-	p = rte_pktmbuf_read(m, 0, len, buf);
-	return p != NULL && memcmp(p, f, len) == 0;
-}
-
 /* Every mbuf back in its pool. */
 static int
 pools_full(void)
@@ -285,8 +182,8 @@ case_setup(void)
 static void
 case_teardown(void)
 {
-	port_remove("ne_a");
-	port_remove("ne_b");
+	nic_remove("ne_a");
+	nic_remove("ne_b");
 	rte_dmamap_debug_set_default(false);
 }
 
@@ -346,10 +243,10 @@ send_frames(uint16_t pid, uint8_t (*f)[1514], unsigned int n)
 
 	for (i = 0; i < n; i++) {
 		frame_build(f[i], pkt_len(i), i);
-		m[i] = frame_mbuf(umem_pool, f[i], pkt_len(i), i % 4 == 3 ? 2 : 1);
+		m[i] = nic_frame_mbuf(umem_pool, f[i], pkt_len(i), i % 4 == 3 ? 2 : 1);
 		TEST_ASSERT_NOT_NULL(m[i], "frame %u", i);
 	}
-	TEST_ASSERT_EQUAL(send_all(pid, m, n), n, "send");
+	TEST_ASSERT_EQUAL(nic_send_all(pid, 0, m, n), n, "send");
 	return TEST_SUCCESS;
 }
 
@@ -362,16 +259,16 @@ roundtrip(const int pid[2])
 	unsigned int i;
 
 	TEST_ASSERT_SUCCESS(send_frames(pid[0], f, NB_PKTS), "frames");
-	TEST_ASSERT_EQUAL(recv_some(pid[1], m, NB_PKTS), NB_PKTS, "ne_b receives");
+	TEST_ASSERT_EQUAL(nic_recv_some(pid[1], 0, m, NB_PKTS), NB_PKTS, "ne_b receives");
 	for (i = 0; i < NB_PKTS; i++)
-		TEST_ASSERT(frame_equal(m[i], f[i], pkt_len(i)), "frame %u at ne_b", i);
-	TEST_ASSERT_EQUAL(send_all(pid[1], m, NB_PKTS), NB_PKTS, "forward");
-	TEST_ASSERT_EQUAL(recv_some(pid[0], m, NB_PKTS), NB_PKTS, "ne_a receives");
+		TEST_ASSERT(nic_frame_equal(m[i], f[i], pkt_len(i)), "frame %u at ne_b", i);
+	TEST_ASSERT_EQUAL(nic_send_all(pid[1], 0, m, NB_PKTS), NB_PKTS, "forward");
+	TEST_ASSERT_EQUAL(nic_recv_some(pid[0], 0, m, NB_PKTS), NB_PKTS, "ne_a receives");
 	for (i = 0; i < NB_PKTS; i++)
-		TEST_ASSERT(frame_equal(m[i], f[i], pkt_len(i)), "frame %u at ne_a", i);
+		TEST_ASSERT(nic_frame_equal(m[i], f[i], pkt_len(i)), "frame %u at ne_a", i);
 	rte_pktmbuf_free_bulk(m, NB_PKTS);
-	TEST_ASSERT_EQUAL(xstat(pid[0], "tx_umem_copies") +
-		xstat(pid[1], "tx_umem_copies"), 0, "umem mbufs copied");
+	TEST_ASSERT_EQUAL(nic_xstat(pid[0], "tx_umem_copies") +
+		nic_xstat(pid[1], "tx_umem_copies"), 0, "umem mbufs copied");
 	return TEST_SUCCESS;
 }
 
@@ -443,15 +340,15 @@ send_check(const int pid[2], struct rte_mempool *mp, uint32_t len,
 	struct rte_mbuf *m;
 
 	frame_build(f, len, len);
-	m = frame_mbuf(mp, f, len, nseg);
+	m = nic_frame_mbuf(mp, f, len, nseg);
 	TEST_ASSERT_NOT_NULL(m, "frame of %u bytes", len);
-	TEST_ASSERT_EQUAL(send_all(pid[0], &m, 1), 1, "send %u bytes", len);
+	TEST_ASSERT_EQUAL(nic_send_all(pid[0], 0, &m, 1), 1, "send %u bytes", len);
 	/* The original is freed at once, not at completion. */
 	TEST_ASSERT_EQUAL(rte_mempool_avail_count(plain_pool), NB_PLAIN_MBUF,
 		"foreign mbufs kept after the send");
-	TEST_ASSERT_EQUAL(recv_some(pid[1], &m, 1), 1, "receive %u bytes", len);
+	TEST_ASSERT_EQUAL(nic_recv_some(pid[1], 0, &m, 1), 1, "receive %u bytes", len);
 	TEST_ASSERT_EQUAL(m->nb_segs, rx_segs, "segments received");
-	TEST_ASSERT(frame_equal(m, f, len), "content of %u bytes", len);
+	TEST_ASSERT(nic_frame_equal(m, f, len), "content of %u bytes", len);
 	TEST_ASSERT(m->pool == umem_pool, "received into the umem");
 	rte_pktmbuf_free(m);
 	return TEST_SUCCESS;
@@ -476,11 +373,11 @@ test_foreign_copied(void)
 	TEST_ASSERT_SUCCESS(send_check(pid, plain_pool, 1514, 3, 1), "gathered");
 	TEST_ASSERT_SUCCESS(send_check(pid, plain_pool, JUMBO, 4, 2),
 		"beyond one umem mbuf");
-	TEST_ASSERT_EQUAL(xstat(pid[0], "tx_umem_copies"), 3, "copies counted");
+	TEST_ASSERT_EQUAL(nic_xstat(pid[0], "tx_umem_copies"), 3, "copies counted");
 	TEST_ASSERT_SUCCESS(send_check(pid, umem_pool, JUMBO, 3, 2),
 		"umem segments in place");
-	TEST_ASSERT_EQUAL(xstat(pid[0], "tx_umem_copies"), 3, "umem mbufs copied");
-	TEST_ASSERT_EQUAL(xstat(pid[0], "tx_umem_copy_nobufs"), 0, "no frame");
+	TEST_ASSERT_EQUAL(nic_xstat(pid[0], "tx_umem_copies"), 3, "umem mbufs copied");
+	TEST_ASSERT_EQUAL(nic_xstat(pid[0], "tx_umem_copy_nobufs"), 0, "no frame");
 	TEST_ASSERT_SUCCESS(rte_eth_dev_stop(pid[0]), "stop");
 	TEST_ASSERT_SUCCESS(dev_check("ne_a", true), "platform");
 	return TEST_SUCCESS;
@@ -497,15 +394,15 @@ test_foreign_mixed_segments(void)
 	TEST_ASSERT_SUCCESS(pair_probe("iommu=lazy,coherent=0", pid), "probe");
 	TEST_ASSERT_SUCCESS(pair_start(pid, NULL), "start");
 	frame_build(f, sizeof(f), 5);
-	m = frame_mbuf(umem_pool, f, 200, 1);
-	tail = frame_mbuf(plain_pool, f + 200, sizeof(f) - 200, 1);
+	m = nic_frame_mbuf(umem_pool, f, 200, 1);
+	tail = nic_frame_mbuf(plain_pool, f + 200, sizeof(f) - 200, 1);
 	TEST_ASSERT(m != NULL && tail != NULL, "mbufs");
 	TEST_ASSERT_SUCCESS(rte_pktmbuf_chain(m, tail), "chain");
-	TEST_ASSERT_EQUAL(send_all(pid[0], &m, 1), 1, "send");
-	TEST_ASSERT_EQUAL(recv_some(pid[1], &m, 1), 1, "receive");
-	TEST_ASSERT(frame_equal(m, f, sizeof(f)), "content");
+	TEST_ASSERT_EQUAL(nic_send_all(pid[0], 0, &m, 1), 1, "send");
+	TEST_ASSERT_EQUAL(nic_recv_some(pid[1], 0, &m, 1), 1, "receive");
+	TEST_ASSERT(nic_frame_equal(m, f, sizeof(f)), "content");
 	rte_pktmbuf_free(m);
-	TEST_ASSERT_EQUAL(xstat(pid[0], "tx_umem_copies"), 1, "copied");
+	TEST_ASSERT_EQUAL(nic_xstat(pid[0], "tx_umem_copies"), 1, "copied");
 	return TEST_SUCCESS;
 }
 
@@ -520,7 +417,7 @@ static int
 test_pool_not_umem_refused(void)
 {
 	static const struct rte_eth_conf conf;
-	int pid = port_probe("ne_a", "dma=umem,iommu=strict");
+	int pid = nic_probe("ne_a", "dma=umem,iommu=strict");
 
 	TEST_ASSERT(pid >= 0, "probe");
 	TEST_ASSERT_SUCCESS(rte_eth_dev_configure(pid, 2, 1, &conf), "configure");
@@ -600,7 +497,7 @@ test_secondary_process(void)
 	TEST_ASSERT_SUCCESS(pair_start(pid, NULL), "start");
 	TEST_ASSERT_EQUAL(test_run_secondary("net_emu_umem_secondary_autotest"),
 		0, "secondary process failed");
-	TEST_ASSERT_EQUAL(xstat(pid[0], "tx_umem_copies"), 1,
+	TEST_ASSERT_EQUAL(nic_xstat(pid[0], "tx_umem_copies"), 1,
 		"the secondary's copy counted");
 	TEST_ASSERT_SUCCESS(rte_eth_stats_get(pid[1], &st), "stats");
 	TEST_ASSERT_EQUAL(st.ipackets, 2, "the secondary's packets received");
