@@ -426,11 +426,10 @@ test_max_mappings(void)
 	return TEST_SUCCESS;
 }
 
-/* The record grows past its first size (1024 nodes) and keeps working. */
+/* n one-granule mappings, one granule apart, each to its own target. */
 static int
-test_many_mappings(void)
+map_spread(unsigned int n)
 {
-	const unsigned int n = 3000;
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
@@ -439,14 +438,32 @@ test_many_mappings(void)
 	for (i = 0; i < n; i += 7)
 		TEST_ASSERT_EQUAL(rte_dmamap_domain_translate(dom,
 			APERTURE + 2 * i * G), TARGET + i * G, "translate %u", i);
+	return TEST_SUCCESS;
+}
+
+/* Unmap the odd ones of map_spread(n) one by one, then the rest at once. */
+static int
+unmap_spread(unsigned int n)
+{
+	unsigned int i;
+
 	for (i = 1; i < n; i += 2)
 		TEST_ASSERT_SUCCESS(dmamap_domain_unmap(dom, APERTURE + 2 * i * G,
 			G, false), "unmap %u", i);
 	TEST_ASSERT_EQUAL(tb_stats().ranges, n / 2, "half left");
 	TEST_ASSERT_SUCCESS(dmamap_domain_unmap(dom, APERTURE, 2 * n * G, false),
 		"the rest at once");
+	TEST_ASSERT_EQUAL(tb_stats().ranges, 0, "empty");
 	TEST_ASSERT_EQUAL(dom_stats().mapped_bytes, 0, "nothing mapped");
 	return TEST_SUCCESS;
+}
+
+/* The record grows past its first size (1024 nodes) and keeps working. */
+static int
+test_many_mappings(void)
+{
+	TEST_ASSERT_SUCCESS(map_spread(3000), "3000 mappings");
+	return unmap_spread(3000);
 }
 
 /*
@@ -499,31 +516,20 @@ test_small_cut_refused(void)
 	return TEST_SUCCESS;
 }
 
-/* More small mappings than the page index takes: the rest go to the treap. */
+/*
+ * More small mappings than the page index takes: the rest go to the treap;
+ * unmapping them all at once covers more granules than index slots, so the
+ * range scans the index.
+ */
 static int
 test_small_overflow(void)
 {
 	const unsigned int n = 9000;
-	unsigned int i;
 
-	for (i = 0; i < n; i++)
-		TEST_ASSERT_SUCCESS(dmamap_domain_map(dom, APERTURE + 2 * i * G,
-			NULL, TARGET + i * G, G, 0), "map %u", i);
+	TEST_ASSERT_SUCCESS(map_spread(n), "%u mappings", n);
 	TEST_ASSERT_EQUAL(dmamap_domain_map(dom, APERTURE + 2 * (n - 1) * G,
 		NULL, TARGET, G, 0), -EEXIST, "overflowed mapping twice");
-	for (i = 0; i < n; i += 7)
-		TEST_ASSERT_EQUAL(rte_dmamap_domain_translate(dom,
-			APERTURE + 2 * i * G), TARGET + i * G, "translate %u", i);
-	for (i = 1; i < n; i += 2)
-		TEST_ASSERT_SUCCESS(dmamap_domain_unmap(dom, APERTURE + 2 * i * G,
-			G, false), "unmap %u", i);
-	TEST_ASSERT_EQUAL(tb_stats().ranges, n / 2, "half left");
-	/* More granules than index slots: the range scans the index. */
-	TEST_ASSERT_SUCCESS(dmamap_domain_unmap(dom, APERTURE, 2 * n * G, false),
-		"the rest at once");
-	TEST_ASSERT_EQUAL(tb_stats().ranges, 0, "empty");
-	TEST_ASSERT_EQUAL(dom_stats().mapped_bytes, 0, "nothing mapped");
-	return TEST_SUCCESS;
+	return unmap_spread(n);
 }
 
 /* The treap grows past its first size (1024 nodes) and keeps working. */
