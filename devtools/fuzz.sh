@@ -102,7 +102,7 @@ for t in $targets; do
 	if [ $rc -ne 0 ]; then
 		failed=$((failed + 1))
 		say "$t: FAILED (exit $rc), log $log"
-		grep -E "fuzz check failed|ERROR: |runtime error|SUMMARY|Test unit written" \
+		grep -a -E "fuzz check failed|ERROR: |runtime error|SUMMARY|Test unit written|deadly signal" \
 			"$log" | head -20
 	else
 		say "$t: ok, ${execs:-?} executions"

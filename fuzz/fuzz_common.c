@@ -21,6 +21,8 @@
 #include <rte_malloc.h>
 #include <rte_memzone.h>
 
+#include <rte_dmamap.h>
+
 #include "fuzz_common.h"
 
 #define FUZZ_ARGS_MAX 32
@@ -82,8 +84,8 @@ count_mz(const struct rte_memzone *mz, void *arg)
 	(*(unsigned int *)arg)++;
 }
 
-unsigned int
-fuzz_memzone_count(void)
+static unsigned int
+memzone_count(void)
 {
 	unsigned int n = 0;
 
@@ -91,8 +93,8 @@ fuzz_memzone_count(void)
 	return n;
 }
 
-size_t
-fuzz_heap_bytes(void)
+static size_t
+heap_bytes(void)
 {
 	struct rte_malloc_socket_stats st;
 	size_t total = 0;
@@ -102,4 +104,28 @@ fuzz_heap_bytes(void)
 		if (rte_malloc_get_socket_stats(s, &st) == 0)
 			total += st.heap_allocsz_bytes;
 	return total;
+}
+
+void
+fuzz_footprint_get(struct fuzz_footprint *fp)
+{
+	fp->memzones = memzone_count();
+	fp->heap_bytes = heap_bytes();
+	fp->dmamap_devs = rte_dmamap_count();
+}
+
+void
+fuzz_footprint_check(const struct fuzz_footprint *before, const char *what)
+{
+	struct fuzz_footprint now;
+
+	fuzz_footprint_get(&now);
+	FUZZ_CHECK(now.dmamap_devs == before->dmamap_devs,
+		"dmamap context left behind by %s", what);
+	FUZZ_CHECK(now.memzones == before->memzones,
+		"%u memzones before, %u after %s", before->memzones,
+		now.memzones, what);
+	FUZZ_CHECK(now.heap_bytes == before->heap_bytes,
+		"%zu heap bytes before, %zu after %s", before->heap_bytes,
+		now.heap_bytes, what);
 }

@@ -29,11 +29,19 @@
  */
 void fuzz_eal_init(const char *prog, const char * const *extra);
 
-/* Memzones that exist, and bytes allocated from EAL's heaps (all
- * sockets): what an operation must leave as it found them.
+/* What an operation must leave as it found it. */
+struct fuzz_footprint {
+	unsigned int memzones;
+	size_t heap_bytes;          /* allocated from EAL's heaps, all sockets */
+	unsigned int dmamap_devs;   /* attached dmamap contexts */
+};
+
+void fuzz_footprint_get(struct fuzz_footprint *fp);
+/* Crash for the fuzzer when the footprint differs from before; what names
+ * the operation in the message.
  */
-unsigned int fuzz_memzone_count(void);
-size_t fuzz_heap_bytes(void);
+void fuzz_footprint_check(const struct fuzz_footprint *before,
+	const char *what);
 
 /* Whether FUZZ_TRACE is set: targets then print each operation. */
 extern bool fuzz_trace;

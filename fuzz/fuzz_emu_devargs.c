@@ -217,8 +217,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char buf[ARGS_MAX], devargs[ARGS_MAX + 8], name[ARGS_MAX];
 	struct emu_params p, p2;
-	unsigned int mz, devs;
-	size_t heap;
+	struct fuzz_footprint before;
 	char *n, *args;
 	int ret, ret2;
 	bool valid;
@@ -235,9 +234,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_params(&p);
 	valid = ret == 0 && emu_name_valid(name) &&
 		strcmp(p.type, fz_drv.type) == 0 && driver_accepts(&p);
-	mz = fuzz_memzone_count();
-	heap = fuzz_heap_bytes();
-	devs = rte_dmamap_count();
+	fuzz_footprint_get(&before);
 	FUZZ_TRACE("probe '%s': valid %d", devargs, valid);
 	ret = rte_dev_probe(devargs);
 	if (ret == 0) {
@@ -249,10 +246,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			"failed: %d", devargs, ret);
 	}
 	FUZZ_CHECK(fz_probed == NULL, "device left after remove");
-	FUZZ_CHECK(rte_dmamap_count() == devs, "dmamap context left behind");
-	FUZZ_CHECK(fuzz_memzone_count() == mz, "%u memzones before, %u after '%s'", mz,
-		fuzz_memzone_count(), devargs);
-	FUZZ_CHECK(fuzz_heap_bytes() == heap, "%zu heap bytes before, %zu after '%s'",
-		heap, fuzz_heap_bytes(), devargs);
+	fuzz_footprint_check(&before, devargs);
 	return 0;
 }

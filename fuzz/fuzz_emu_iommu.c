@@ -462,9 +462,6 @@ op_unmap(struct fuzz_input *in)
 	FUZZ_TRACE("unmap 0x%" PRIx64 " len 0x%" PRIx64 ": model %d (%u splits,"
 		" %" PRIu64 " free)", iova, len, want, nsplits, free_pages);
 	ret = rte_bus_emu_iommu_unmap(dom(), iova, len);
-	/* Splits counted twice when both ends cut one leaf (id unmap-splits). */
-	if (ret == -ENOMEM && want == 0 && fuzz_ignored("unmap-splits"))
-		want = -ENOMEM;
 	FUZZ_CHECK(ret == want, "unmap 0x%" PRIx64 " len 0x%" PRIx64 ": %d, "
 		"model %d (%u splits, %" PRIu64 " free pages)", iova, len, ret,
 		want, nsplits, free_pages);

@@ -224,12 +224,12 @@ receive(uint16_t pid, uint64_t *pkts, uint64_t *bytes)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	unsigned int mz = fuzz_memzone_count(), devs = rte_dmamap_count();
-	size_t heap = fuzz_heap_bytes();
+	struct fuzz_footprint before;
 	struct rte_eth_stats st;
 	uint64_t pkts, bytes;
 	uint16_t pid;
 
+	fuzz_footprint_get(&before);
 	if (size < 5 || !write_file(data[0], get_u32(data + 1), data + 5,
 			size - 5))
 		return 0;
@@ -250,10 +250,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(rte_eal_hotplug_remove("emu", FZ_PORT) == 0, "remove");
 	}
 	FUZZ_CHECK(rte_eth_dev_count_avail() == 0, "port left behind");
-	FUZZ_CHECK(rte_dmamap_count() == devs, "dmamap context left behind");
-	FUZZ_CHECK(fuzz_memzone_count() == mz, "%u memzones before, %u after", mz,
-		fuzz_memzone_count());
-	FUZZ_CHECK(fuzz_heap_bytes() == heap, "%zu heap bytes before, %zu after",
-		heap, fuzz_heap_bytes());
+	fuzz_footprint_check(&before, "the port's run");
 	return 0;
 }
