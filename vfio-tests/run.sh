@@ -146,7 +146,6 @@ scenario_intel() {
 	KERNEL_ARGS="intel_iommu=on"
 	TRACE_ARGS=$VTD_FAULT_TRACE
 	FAULT_RE=$VTD_FAULT_RE
-	GUEST_FAULTS=1
 	backend_steps 48
 	forward_steps e1000e $E0 $E1
 	forward_steps virtio $V0 $V1
@@ -162,7 +161,6 @@ scenario_intel_aw39() {
 	KERNEL_ARGS="intel_iommu=on"
 	TRACE_ARGS=$VTD_FAULT_TRACE
 	FAULT_RE=$VTD_FAULT_RE
-	GUEST_FAULTS=1
 	step backend-strict pass 60 -a $E0 -a $E1 -- --step backend \
 		--flush strict --aw-bits 39
 	step backend-pa pass 60 --iova-mode=pa -a $E0 -a $E1 -- \
@@ -183,7 +181,6 @@ scenario_amd() {
 	KERNEL_ARGS=""
 	TRACE_ARGS=
 	FAULT_RE=
-	GUEST_FAULTS=1
 	backend_steps 64
 	forward_steps e1000e $E0 $E1
 	forward_steps virtio $V0 $V1
@@ -196,7 +193,6 @@ scenario_amd_negative() {
 	KERNEL_ARGS=""
 	TRACE_ARGS=$AMDVI_FAULT_TRACE
 	FAULT_RE=$AMDVI_FAULT_RE
-	GUEST_FAULTS=0
 	scn_packets=$((packets / 10 > 2000 ? packets / 10 : 2000))
 	step e1000e-negative negative 90 -a $E0 -a $E1 -- --step negative \
 		--flush lazy
@@ -342,15 +338,20 @@ check_step() {
 		;;
 	negative)
 		[ "$result" = DETECTED ] || { fail_step "$name" "result '${result:-none}', rc $rc"; return; }
-		[ "$GUEST_FAULTS" = 0 ] || [ "$faults" -gt 0 ] ||
-			{ fail_step "$name" "the guest kernel logged no IOMMU fault after the unlink"; return; }
 		check_counts_negative "$name" "$log" || return
+		# The IOMMU's own record of the refused writes is the witness:
+		# QEMU's trace where there is one. The guest kernel's log is
+		# rate-limited and, after an earlier negative step, may show
+		# none of a later step's faults.
 		if [ -n "$FAULT_RE" ]; then
 			nneg=$((nneg + 1))
 			qf=$(kv "after$nneg" <<< " $qemu_faults")
 			[ "${qf:-0}" -gt 0 ] ||
 				{ fail_step "$name" "QEMU's IOMMU saw no DMA fault after the unlink"; return; }
 			faults="$faults guest, ${qf} QEMU"
+		elif [ "$faults" = 0 ]; then
+			fail_step "$name" "the guest kernel logged no IOMMU fault after the unlink"
+			return
 		fi
 		;;
 	esac
